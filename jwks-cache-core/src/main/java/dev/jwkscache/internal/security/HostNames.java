@@ -1,0 +1,76 @@
+package dev.jwkscache.internal.security;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+
+/** Host canonicalisation and allowlist matching; every host check goes through here. */
+public final class HostNames {
+  private HostNames() {
+  }
+
+  /**
+   * The canonical form of a DNS name or address literal: trimmed, lower-case, one trailing dot
+   * removed, IPv6 brackets kept. Returns null when nothing usable is left or the name holds a
+   * character no host name can hold.
+   */
+  public static String canonicalize(String host) {
+    if (host == null) {
+      return null;
+    }
+    String h = host.trim().toLowerCase(Locale.ROOT);
+    if (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
+    }
+    if (h.isEmpty() || h.startsWith(".") || h.contains("..")) {
+      return null;
+    }
+    for (int i = 0; i < h.length(); i++) {
+      char c = h.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+          || c == '_' || c == ':' || c == '[' || c == ']';
+      if (!ok) {
+        return null;
+      }
+    }
+    return h;
+  }
+
+  /** Canonicalises and de-duplicates an allowlist, keeping first-seen order. */
+  public static List<String> canonicalizeAll(Collection<String> domains, String field) {
+    LinkedHashSet<String> out = new LinkedHashSet<>();
+    for (String d : domains) {
+      String c = canonicalize(d);
+      if (c == null) {
+        throw new dev.jwkscache.ValidationException(field,
+            "Entries must be non-empty host names (letters, digits, '-', '.'); got '" + d + "'.");
+      }
+      out.add(c);
+    }
+    return List.copyOf(new ArrayList<>(out));
+  }
+
+  /**
+   * True when the allowlist is empty, or the canonical host equals an entry or is a subdomain of
+   * one. {@code allowlist} must already be canonical.
+   */
+  public static boolean isAllowed(String host, List<String> allowlist) {
+    if (allowlist.isEmpty()) {
+      return true;
+    }
+    String h = canonicalize(host);
+    if (h == null) {
+      return false;
+    }
+    for (String entry : allowlist) {
+      if (h.equals(entry)
+          || (h.length() > entry.length() + 1 && h.endsWith(entry)
+              && h.charAt(h.length() - entry.length() - 1) == '.')) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
