@@ -5,14 +5,27 @@ public final class UpstreamStatusException extends JwksCacheException {
   private final int status;
   private final String url;
   private final String bodyExcerpt;
+  private final java.time.Duration retryAfter;
 
   public UpstreamStatusException(int status, String url, String bodyExcerpt) {
+    this(status, url, bodyExcerpt, null);
+  }
+
+  /** {@code retryAfter} is the server's Retry-After (429/503), or null. */
+  public UpstreamStatusException(int status, String url, String bodyExcerpt,
+      java.time.Duration retryAfter) {
     super("JWKS endpoint " + url + " answered HTTP " + status
         + (bodyExcerpt == null || bodyExcerpt.isEmpty() ? "" : ": " + bodyExcerpt)
         + hint(status));
     this.status = status;
     this.url = url;
     this.bodyExcerpt = bodyExcerpt == null ? "" : bodyExcerpt;
+    this.retryAfter = retryAfter;
+  }
+
+  /** The delay the server asked for with Retry-After, if it sent one we could parse. */
+  public java.util.Optional<java.time.Duration> retryAfter() {
+    return java.util.Optional.ofNullable(retryAfter);
   }
 
   private static String hint(int status) {

@@ -1,0 +1,21 @@
+package dev.jwkscache.internal.http;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import java.util.List;
+
+/**
+ * A validated, public-only key set.
+ *
+ * @param set the public keys as a Nimbus set (what callers get)
+ * @param keys the same keys with converted public keys, in document order
+ * @param json the public set serialised, as persisted and served by the sidecar
+ * @param skippedKeys keys that did not parse (unknown kty, missing members) and were dropped
+ * @param privateMaterialDropped true when private members or symmetric keys were removed
+ */
+public record ParsedJwks(JWKSet set, List<KeyEntry> keys, String json, int skippedKeys,
+    boolean privateMaterialDropped) {
+
+  public ParsedJwks {
+    keys = List.copyOf(keys);
+  }
+}
