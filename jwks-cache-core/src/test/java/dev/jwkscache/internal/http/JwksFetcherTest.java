@@ -554,10 +554,10 @@ class JwksFetcherTest {
   @Test
   void timeoutsAreRetriedWithinTheDeadline() {
     server.enqueue(ok(TestKeys.publicJwks()).newBuilder()
-        .headersDelay(2, TimeUnit.SECONDS).build());
+        .headersDelay(3, TimeUnit.SECONDS).build());
     server.enqueue(ok(TestKeys.publicJwks()));
     ProviderRegistration reg = registration("/jwks", b -> b.retryPolicy(FAST.toBuilder()
-        .attemptTimeout(Duration.ofMillis(300)).deadline(Duration.ofSeconds(3)).build()));
+        .attemptTimeout(Duration.ofSeconds(1)).deadline(Duration.ofSeconds(3)).build()));
 
     FetchResult result = fetcher.fetch(reg, null);
 

@@ -66,8 +66,8 @@ class RetrySequenceTest {
 
   @Test
   void eachAttemptGetsAtMostTheTimeLeftBeforeTheDeadline() {
-    RetryPolicy tight = POLICY.toBuilder().attemptTimeout(Duration.ofMillis(300))
-        .deadline(Duration.ofMillis(500)).maxRetries(5).build();
+    RetryPolicy tight = POLICY.toBuilder().attemptTimeout(Duration.ofMillis(600))
+        .deadline(Duration.ofMillis(1000)).maxRetries(5).build();
     List<Duration> budgets = new ArrayList<>();
     assertThatThrownBy(() -> RetrySequence.run(tight, new Random(1), "u", (deadline, budget) -> {
       budgets.add(budget);
@@ -75,8 +75,8 @@ class RetrySequenceTest {
       throw failure(Kind.TIMEOUT);
     })).isExactlyInstanceOf(FetchFailureException.class);
     assertThat(budgets).hasSizeBetween(2, 3);
-    assertThat(budgets.get(0)).isEqualTo(Duration.ofMillis(300));
-    assertThat(budgets.get(1)).isLessThan(Duration.ofMillis(200))
+    assertThat(budgets.get(0)).isEqualTo(Duration.ofMillis(600));
+    assertThat(budgets.get(1)).isLessThan(Duration.ofMillis(400))
         .isGreaterThanOrEqualTo(RetrySequence.MIN_ATTEMPT);
   }
 
