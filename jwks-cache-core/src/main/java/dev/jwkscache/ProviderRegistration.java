@@ -327,7 +327,9 @@ public final class ProviderRegistration {
       URI url = parseUrl(jwksUrl);
       List<String> domains = allowedDomains == null
           ? List.of() : HostNames.canonicalizeAll(allowedDomains, "allowed_domains");
-      boolean https = requireHttps == null || requireHttps;
+      // Unset, require_https is the registry's to decide: Registry.register checks again with
+      // the registry default applied.
+      boolean https = requireHttps != null && requireHttps;
       if (https && !"https".equals(url.getScheme())) {
         throw new ValidationException("jwks_url",
             "Must use https while require_https is true; got '" + jwksUrl + "'.");
