@@ -5,8 +5,11 @@ import java.util.List;
 
 /**
  * The response headers a cached JWKS keeps for freshness and revalidation: Cache-Control lines,
- * Expires, Date, Age, Last-Modified and ETag, exactly as received (raw strings, null/empty when
- * absent). Immutable.
+ * Expires, Date, Age, Last-Modified and ETag, as received (raw strings, null/empty when absent;
+ * {@link #from} notes the few translations). No other header is kept. Immutable.
+ *
+ * <p>After a 304: {@link #matchesNotModified} decides whether it applies, {@link
+ * #mergeNotModified} builds the new headers, and {@link Freshness#revalidated} gives their TTL.
  *
  * @param cacheControl every Cache-Control field line, in order
  */
