@@ -327,7 +327,9 @@ public final class ProviderRegistration {
       URI url = parseUrl(jwksUrl);
       List<String> domains = allowedDomains == null
           ? List.of() : HostNames.canonicalizeAll(allowedDomains, "allowed_domains");
-      boolean https = requireHttps == null || requireHttps;
+      // Unset, require_https is the registry's to decide: Registry.register checks again with
+      // the registry default applied.
+      boolean https = requireHttps != null && requireHttps;
       if (https && !"https".equals(url.getScheme())) {
         throw new ValidationException("jwks_url",
             "Must use https while require_https is true; got '" + jwksUrl + "'.");
@@ -390,7 +392,8 @@ public final class ProviderRegistration {
 
     private static void checkId(String field, String value, boolean allowUnderscore) {
       if (value == null || value.isEmpty()) {
-        throw new ValidationException(field, "Must not be empty.");
+        throw new ValidationException(field, "Must be 1 to 64 characters of ASCII letters, "
+            + "digits, '-'" + (allowUnderscore ? ", '_'" : "") + "; got an empty value.");
       }
       if (value.length() > MAX_ID_LENGTH) {
         throw new ValidationException(field,
@@ -425,6 +428,11 @@ public final class ProviderRegistration {
       }
       if (uri.getHost() == null || HostNames.canonicalize(uri.getHost()) == null) {
         throw new ValidationException("jwks_url", "Must include a host; got '" + text + "'.");
+      }
+      // URI accepts any digits as a port; the HTTP client would reject the URL at fetch time.
+      if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+        throw new ValidationException("jwks_url",
+            "The port must be 1 to 65535; got " + uri.getPort() + " in '" + text + "'.");
       }
       if (uri.getRawUserInfo() != null) {
         throw new ValidationException("jwks_url", "Must not carry user info (credentials).");

@@ -105,13 +105,13 @@ public final class Registry implements AutoCloseable {
           + registration.providerId() + " opts out of https, but this registry requires https "
           + "for every provider; use an https jwks_url");
     }
-    ProviderRegistration effective = registration.withDefaults(config.requireHttps,
-        config.allowedDomains, config.defaultRefreshEarly, config.defaultStaleWhileError);
-    String host = effective.jwksUrl().getHost();
+    String host = registration.jwksUrl().getHost();
     if (!HostNames.isAllowed(host, config.allowedDomains)) {
-      throw new SecurityViolationException("Host '" + host + "' of " + effective.jwksUrl()
+      throw new SecurityViolationException("Host '" + host + "' of " + registration.jwksUrl()
           + " is outside the registry allowlist " + config.allowedDomains);
     }
+    ProviderRegistration effective = registration.withDefaults(config.requireHttps,
+        config.allowedDomains, config.defaultRefreshEarly, config.defaultStaleWhileError);
     ProviderCache[] created = new ProviderCache[1];
     tenants.compute(effective.tenantId(), (t, providers) -> {
       ConcurrentHashMap<String, ProviderCache> map =

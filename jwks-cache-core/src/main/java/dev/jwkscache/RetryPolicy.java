@@ -19,6 +19,7 @@ public record RetryPolicy(int maxRetries, Duration attemptTimeout, Duration init
     Duration maxBackoff, Duration deadline, JitterStrategy jitter) {
 
   static final Duration MIN_ATTEMPT_TIMEOUT = Duration.ofMillis(100);
+  private static final Duration MAX_NANOS = Duration.ofNanos(Long.MAX_VALUE);
 
   /** Two retries, 3 s attempts, 250 ms to 2 s backoff with full jitter, 8 s deadline. */
   public static final RetryPolicy DEFAULT = new RetryPolicy(2, Duration.ofSeconds(3),
@@ -76,12 +77,11 @@ public record RetryPolicy(int maxRetries, Duration attemptTimeout, Duration init
    */
   public Duration backoff(int attempt, RandomGenerator random) {
     Objects.requireNonNull(random, "random");
-    long initial = initialBackoff.toNanos();
-    long max = maxBackoff.toNanos();
+    long initial = saturatedNanos(initialBackoff);
+    long max = saturatedNanos(maxBackoff);
     int exponent = Math.max(0, Math.min(attempt, 32));
     // initial * 2^exponent saturates at Long.MAX_VALUE instead of overflowing.
-    long base = exponent >= Long.numberOfLeadingZeros(initial) - 1
-        ? Long.MAX_VALUE : initial << exponent;
+    long base = initial > (Long.MAX_VALUE >> exponent) ? Long.MAX_VALUE : initial << exponent;
     long bounded = Math.max(Math.min(base, max), initial);
     long nanos = switch (jitter) {
       case NONE -> bounded;
@@ -102,6 +102,11 @@ public record RetryPolicy(int maxRetries, Duration attemptTimeout, Duration init
       return Duration.ZERO;
     }
     return delay.compareTo(remaining) > 0 ? remaining : delay;
+  }
+
+  /** Nanoseconds, or Long.MAX_VALUE (about 292 years) for anything longer. */
+  private static long saturatedNanos(Duration d) {
+    return d.compareTo(MAX_NANOS) >= 0 ? Long.MAX_VALUE : d.toNanos();
   }
 
   private static long saturatedTimes3(long value) {

@@ -127,6 +127,7 @@ class RegistryEngineTest {
     upstream.serve(SET1, 60);
     registry.register(registration().build());
     JWKSet cached = registry.resolve(T, P);
+    events.drain();
     upstream.fail(500);
 
     // t=30: refresh-ahead fails; retries back off 5 s, 10 s, 20 s.
@@ -196,20 +197,25 @@ class RegistryEngineTest {
   @Test
   void pastTheStaleWindowTheErrorReachesTheCallerAndTheStateIsEmpty() {
     upstream.serve(SET1, 60);
-    registry.register(registration().build());
+    registry.register(registration().staleWhileError(Duration.ofSeconds(10)).build());
     registry.resolve(T, P);
+    events.drain();
     upstream.fail(500);
 
-    time.advance(Duration.ofSeconds(30));
-    events.await(1);
-    time.advance(Duration.ofSeconds(91)); // t=121: past expires_at + stale_while_error
-    events.await(2);                      // the backoff retries at t=35 and t=45 ran meanwhile
+    // Refresh-ahead at t=30 fails, then the backoff retries at t=35, t=45 and t=65 fail too.
+    for (int step : new int[] {30, 5, 10, 20}) {
+      time.advance(Duration.ofSeconds(step));
+      events.await(1);
+    }
+    assertThat(registry.providerStatus(T, P).state()).isEqualTo(ProviderState.READY);
+    time.advance(Duration.ofSeconds(6)); // t=71: past expires_at (60) + stale_while_error (10)
     assertThat(registry.providerStatus(T, P).state()).isEqualTo(ProviderState.EMPTY);
 
     assertThatThrownBy(() -> registry.resolve(T, P))
         .isInstanceOf(UpstreamStatusException.class)
         .satisfies(e -> assertThat(((UpstreamStatusException) e).status()).isEqualTo(500));
     assertThat(registry.providerStatus(T, P).state()).isEqualTo(ProviderState.EMPTY);
+    assertThat(upstream.requests()).isEqualTo(6);
   }
 
   @Test
@@ -319,6 +325,7 @@ class RegistryEngineTest {
     upstream.serve(SET1, 120);
     registry.register(registration().build());
     JWKSet old = registry.resolve(T, P);
+    events.drain();
 
     CountDownLatch received = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
@@ -373,6 +380,7 @@ class RegistryEngineTest {
     registry.resolveKey(T, P, "k1");              // hit
     registry.resolveKey(T, P, "e1");              // hit
     catchThrowable(() -> registry.resolveKey(T, P, "zz")); // miss (unknown kid, in cooldown)
+    events.drain();
     upstream.fail(500);
     time.advance(Duration.ofSeconds(30));         // background refresh fails
     events.await(1);

@@ -31,6 +31,11 @@ public final class RefreshEvents implements CacheEventListener {
     }
   }
 
+  /** Forgets completions seen so far (the first load's, typically). */
+  public void drain() {
+    done.drainPermits();
+  }
+
   public int successes() {
     return successes.get();
   }

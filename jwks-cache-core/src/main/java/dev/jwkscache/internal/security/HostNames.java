@@ -20,11 +20,12 @@ public final class HostNames {
     if (host == null) {
       return null;
     }
-    String h = host.trim().toLowerCase(Locale.ROOT);
+    String h = trimWhitespace(host).toLowerCase(Locale.ROOT);
     if (h.endsWith(".")) {
       h = h.substring(0, h.length() - 1);
     }
-    if (h.isEmpty() || h.startsWith(".") || h.contains("..")) {
+    // A second trailing dot ("example.com..") is an empty label, not another absolute marker.
+    if (h.isEmpty() || h.startsWith(".") || h.endsWith(".") || h.contains("..")) {
       return null;
     }
     for (int i = 0; i < h.length(); i++) {
@@ -36,6 +37,26 @@ public final class HostNames {
       }
     }
     return h;
+  }
+
+  /**
+   * Strips spaces, tabs and line breaks only. String.trim() would also drop other control
+   * characters such as NUL, silently turning "example.com\0" into a valid host.
+   */
+  private static String trimWhitespace(String s) {
+    int start = 0;
+    int end = s.length();
+    while (start < end && isWhitespace(s.charAt(start))) {
+      start++;
+    }
+    while (end > start && isWhitespace(s.charAt(end - 1))) {
+      end--;
+    }
+    return s.substring(start, end);
+  }
+
+  private static boolean isWhitespace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   }
 
   /** Canonicalises and de-duplicates an allowlist, keeping first-seen order. */
