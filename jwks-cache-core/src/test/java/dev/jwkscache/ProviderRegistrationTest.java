@@ -210,8 +210,9 @@ class ProviderRegistrationTest {
   @Test
   void httpIsRefusedWhileHttpsIsRequired() {
     String http = "http://login.example.com/jwks";
-    assertRefused(() -> ProviderRegistration.builder("t", "p", http).build(), "jwks_url",
-        "https", "require_https");
+    // Left unset, require_https is the registry's decision (checked again at register), so a
+    // standalone build accepts http; RegistryEngineTest covers the refusal by an https registry.
+    assertThat(ProviderRegistration.builder("t", "p", http).build().requireHttpsSet()).isFalse();
     assertRefused(() -> ProviderRegistration.builder("t", "p", http).requireHttps(true).build(),
         "jwks_url", "https");
     assertThat(ProviderRegistration.builder("t", "p", http).requireHttps(false).build()
