@@ -3,10 +3,17 @@ package dev.jwkscache.internal.security;
 import dev.jwkscache.SpkiPin;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.Socket;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509TrustManager;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -68,6 +75,65 @@ final class TestPki {
     MockWebServer server = new MockWebServer();
     server.useHttps(new HandshakeCertificates.Builder().heldCertificate(leaf, chain).build()
         .sslSocketFactory());
+    server.setDispatcher(ok());
+    server.start(InetAddress.getByName("127.0.0.1"), 0);
+    return server;
+  }
+
+  /**
+   * A loopback HTTPS server presenting exactly {@code chain} (leaf first), even when it is not a
+   * valid path: the JDK key store would refuse such a chain, so this uses a bare key manager.
+   */
+  static MockWebServer httpsRawChain(HeldCertificate leaf, X509Certificate... rest)
+      throws Exception {
+    X509Certificate[] chain = new X509Certificate[rest.length + 1];
+    chain[0] = leaf.certificate();
+    System.arraycopy(rest, 0, chain, 1, rest.length);
+    PrivateKey key = leaf.keyPair().getPrivate();
+    X509ExtendedKeyManager km = new X509ExtendedKeyManager() {
+      private String alias(String keyType) {
+        return key.getAlgorithm().equals(keyType) ? "k" : null;
+      }
+
+      @Override
+      public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+        return alias(keyType);
+      }
+
+      @Override
+      public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine e) {
+        return alias(keyType);
+      }
+
+      @Override
+      public String[] getServerAliases(String keyType, Principal[] issuers) {
+        return alias(keyType) == null ? null : new String[] {"k"};
+      }
+
+      @Override
+      public X509Certificate[] getCertificateChain(String alias) {
+        return chain.clone();
+      }
+
+      @Override
+      public PrivateKey getPrivateKey(String alias) {
+        return key;
+      }
+
+      @Override
+      public String[] getClientAliases(String keyType, Principal[] issuers) {
+        return null;
+      }
+
+      @Override
+      public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+        return null;
+      }
+    };
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(new KeyManager[] {km}, null, null);
+    MockWebServer server = new MockWebServer();
+    server.useHttps(ctx.getSocketFactory());
     server.setDispatcher(ok());
     server.start(InetAddress.getByName("127.0.0.1"), 0);
     return server;
