@@ -159,7 +159,8 @@ public final class AddressPolicy {
   /**
    * The registration-time check: when {@code host} is an address literal (dotted IPv4, IPv6 with
    * or without brackets, or any IPv4 spelling {@code inet_aton} accepts: a single decimal number,
-   * hex {@code 0x..} or octal {@code 0..} parts), returns why it is refused, or null when it is
+   * hex {@code 0x..} or octal {@code 0..} parts; a part with leading zeros is also read as decimal,
+   * as the JDK does), returns why it is refused, or null when it is
    * allowed. With {@code refusePrivate}, the reserved name {@code localhost} and its subdomains
    * (RFC 6761) are refused too. Any other DNS name returns null: names are judged at connect time,
    * on the addresses they resolve to. Never performs a DNS lookup.
@@ -179,15 +180,48 @@ public final class AddressPolicy {
       return "Host '" + host + "' is the reserved loopback name 'localhost'; refused because the"
           + " registry refuses private addresses.";
     }
-    byte[] address = h.indexOf(':') >= 0 ? parseIpv6(h) : parseIpv4(h);
-    if (address == null) {
+    // Layers disagree on odd IPv4 spellings: inet_aton (glibc, curl, browsers) reads a leading 0
+    // as octal, the JDK reads it as decimal. Both readings are judged; either refusal counts.
+    byte[][] readings = h.indexOf(':') >= 0
+        ? new byte[][] {parseIpv6(h)}
+        : new byte[][] {parseIpv4(h), parseIpv4Decimal(h)};
+    for (byte[] address : readings) {
+      if (address == null) {
+        continue;
+      }
+      String why = refusal(address, refusePrivate);
+      if (why != null) {
+        return "Host '" + host + "' is the address " + format(address) + ": " + why + ".";
+      }
+    }
+    return null;
+  }
+
+  /** The JDK's reading of an IPv4 literal: 1 to 4 decimal parts, leading zeros ignored. */
+  static byte[] parseIpv4Decimal(String h) {
+    if (h.isEmpty() || h.length() > 64) {
       return null;
     }
-    String why = refusal(address, refusePrivate);
-    if (why == null) {
+    String[] parts = h.split("\\.", -1);
+    if (parts.length > 4) {
       return null;
     }
-    return "Host '" + host + "' is the address " + format(address) + ": " + why + ".";
+    StringBuilder normal = new StringBuilder();
+    for (String p : parts) {
+      if (p.isEmpty() || p.length() > 12) {
+        return null;
+      }
+      for (int i = 0; i < p.length(); i++) {
+        if (p.charAt(i) < '0' || p.charAt(i) > '9') {
+          return null;
+        }
+      }
+      if (normal.length() > 0) {
+        normal.append('.');
+      }
+      normal.append(Long.parseLong(p));
+    }
+    return parseIpv4(normal.toString());
   }
 
   /** An IPv4 literal as {@code inet_aton} reads it (1 to 4 parts), or null when it is not one. */

@@ -69,7 +69,8 @@ class AddressPolicyTest {
   @ValueSource(strings = {"169.254.169.254", "169.254.169.254.", "[fe80::1]", "fe80::1",
       "[fe80::1%25eth0]", "[FE80::1]", "[::ffff:169.254.169.254]", "[::ffff:a9fe:a9fe]",
       "2852039166", "0xa9fea9fe", "0XA9FEA9FE", "0251.0376.0251.0376", "169.254.43518",
-      "0xa9.0xfe.0xa9.0xfe", "169.16689662", "[fd00:ec2::254]", "100.100.100.200"})
+      "0xa9.0xfe.0xa9.0xfe", "169.16689662", "[fd00:ec2::254]", "100.100.100.200",
+      "0169.0254.0169.0254", "169.254.169.0254"})
   void literalCheckRefusesEverySpellingOfMetadataAddresses(String host) {
     assertThat(AddressPolicy.checkLiteral(host, false)).contains("always refused")
         .contains(host);
