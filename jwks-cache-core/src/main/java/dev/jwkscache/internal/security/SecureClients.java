@@ -18,6 +18,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
 import okhttp3.Dns;
+import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 
 /**
@@ -34,16 +35,26 @@ import okhttp3.OkHttpClient;
  *   <li>no proxy, ever (through a proxy the address reached would be out of our sight);</li>
  *   <li>a TLS socket factory that verifies the host name inside the handshake, over a trust
  *       manager that validates (PKIX) first and checks pins last; one factory and one
- *       {@code SSLContext} per pin set.</li>
+ *       {@code SSLContext} per pin set;</li>
+ *   <li>for pinned clients, an interceptor refusing plain-http requests.</li>
  * </ul>
  *
  * <p>Clients derived with {@code newBuilder()} keep these hooks (and so their pool partition) as
- * long as the caller does not replace {@code dns}, {@code socketFactory}, {@code proxy} or
+ * long as the caller does not replace {@code dns}, {@code socketFactory}, {@code proxy},
+ * {@code proxySelector}, the interceptors, or
  * {@code sslSocketFactory}; per-call timeouts may be set freely.
  */
 public final class SecureClients implements AutoCloseable {
   /** Beyond this many distinct pin sets the cache of pinned clients is dropped and rebuilt. */
   private static final int MAX_PIN_SETS = 1024;
+
+  /** Pinned clients refuse plain http: pins can only be checked in a TLS handshake. */
+  private static final Interceptor HTTPS_ONLY = chain -> {
+    if (!chain.request().isHttps()) {
+      throw new CleartextRefusedException(chain.request().url().toString());
+    }
+    return chain.proceed(chain.request());
+  };
 
   private final X509TrustManager pkix;
   private final Map<X500Principal, List<X509Certificate>> anchors;
@@ -77,7 +88,11 @@ public final class SecureClients implements AutoCloseable {
         .build();
   }
 
-  /** The client to use for a registration with these pins (empty = no pinning). */
+  /**
+   * The client to use for a registration with these pins (empty = no pinning). A pinned client
+   * refuses plain-http requests ({@link CleartextRefusedException}), so a redirect to http cannot
+   * skip the pins even when the registration does not require https.
+   */
   public OkHttpClient clientFor(List<SpkiPin> pins) {
     if (pins.isEmpty()) {
       return base;
@@ -93,7 +108,10 @@ public final class SecureClients implements AutoCloseable {
     }
     return byPins.computeIfAbsent(key, k -> {
       PinningTrustManager tm = new PinningTrustManager(pkix, anchors, k);
-      return base.newBuilder().sslSocketFactory(socketFactory(tm), tm).build();
+      return base.newBuilder()
+          .sslSocketFactory(socketFactory(tm), tm)
+          .addInterceptor(HTTPS_ONLY)
+          .build();
     });
   }
 

@@ -214,6 +214,23 @@ class FetcherSecurityIntegrationTest {
   }
 
   @Test
+  void pinnedRegistrationIsNotRedirectedToPlainHttpEvenWithoutRequireHttps() throws Exception {
+    HeldCertificate leaf = TestPki.leaf(ca, "idp.test");
+    MockWebServer plain = httpServer(okJwks());
+    String target = "http://idp.test:" + plain.getPort() + "/keys";
+    MockWebServer tls = httpsServer(leaf, redirect(target));
+    fetcher = new JwksFetcher(new SecureClients(TestPki.trusting(ca), false, names("idp.test")),
+        Clock.systemUTC(), new Random(1));
+    ProviderRegistration reg = registration("https://idp.test:" + tls.getPort() + "/jwks")
+        .requireHttps(false).addPinnedSpki(b64(ca)).build();
+    SecurityViolationException e = catchThrowableOfType(SecurityViolationException.class,
+        () -> fetcher.fetch(reg, null));
+    assertThat(e.getMessage()).contains(target).contains("pinned_spki");
+    assertThat(tls.getRequestCount()).isEqualTo(1);
+    assertThat(plain.getRequestCount()).as("no unpinned keys fetched").isZero();
+  }
+
+  @Test
   void pinMismatchNamesTheUrlAndThePresentedDigestsAndIsNotRetried() throws Exception {
     HeldCertificate leaf = TestPki.leaf(ca, "idp.test");
     MockWebServer server = httpsServer(leaf, okJwks());

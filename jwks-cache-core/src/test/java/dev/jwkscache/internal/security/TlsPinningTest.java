@@ -288,4 +288,17 @@ class TlsPinningTest {
     assertThat(SecurityFailures.describe(failure(clients.clientFor(List.of(randomPin())), url)))
         .contains("SPKI pin mismatch");
   }
+
+  @Test
+  void pinnedClientsRefusePlainHttpUnpinnedOnesDoNot() throws Exception {
+    try (MockWebServer plain = TestPki.http()) {
+      clients = new SecureClients(TestPki.trusting(ca), false);
+      HttpUrl url = TestPki.localhostUrl(plain, "http", "/jwks");
+      assertThat(get(clients.clientFor(List.of()), url)).isEqualTo(200);
+      Throwable t = failure(clients.clientFor(List.of(pin(ca))), url);
+      assertThat(t).isInstanceOf(CleartextRefusedException.class);
+      assertThat(SecurityFailures.describe(t)).contains(url.toString()).contains("pinned_spki");
+      assertThat(plain.getRequestCount()).isEqualTo(1);
+    }
+  }
 }
