@@ -370,4 +370,11 @@ class ProviderRegistrationTest {
     assertRefused(b -> b.addPinnedSpki(Base64.getEncoder().encodeToString(new byte[31])),
         "pinned_spki", "32");
   }
+
+  @Test
+  void pinsRequireAnHttpsUrl() {
+    String pin = Base64.getEncoder().encodeToString(new byte[32]);
+    assertRefused(() -> ProviderRegistration.builder("t", "p", "http://login.example.com/jwks")
+        .requireHttps(false).addPinnedSpki(pin).build(), "pinned_spki", "https");
+  }
 }
