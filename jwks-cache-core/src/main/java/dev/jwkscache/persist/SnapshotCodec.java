@@ -53,7 +53,7 @@ public final class SnapshotCodec {
       .appendPattern("EEE, dd MMM ")
       .appendValue(ChronoField.YEAR, 4, 4, SignStyle.NOT_NEGATIVE)
       .appendPattern(" HH:mm:ss 'GMT'")
-      .toFormatter(Locale.ROOT)
+      .toFormatter(Locale.US)
       .withZone(ZoneOffset.UTC);
   /** RFC 850 (obsolete): {@code Sunday, 06-Nov-94 08:49:37 GMT}, two-digit years read as 19xx/20xx. */
   private static final DateTimeFormatter RFC850 = new DateTimeFormatterBuilder()
@@ -61,7 +61,7 @@ public final class SnapshotCodec {
       .appendPattern("EEEE, dd-MMM-")
       .appendValueReduced(ChronoField.YEAR, 2, 2, 1970)
       .appendPattern(" HH:mm:ss 'GMT'")
-      .toFormatter(Locale.ROOT)
+      .toFormatter(Locale.US)
       .withZone(ZoneOffset.UTC);
   /** asctime (obsolete): {@code Sun Nov  6 08:49:37 1994}. */
   private static final DateTimeFormatter ASCTIME = new DateTimeFormatterBuilder()
@@ -70,7 +70,7 @@ public final class SnapshotCodec {
       .appendLiteral(' ')
       .optionalStart().appendLiteral(' ').optionalEnd()
       .appendPattern("d HH:mm:ss yyyy")
-      .toFormatter(Locale.ROOT)
+      .toFormatter(Locale.US)
       .withZone(ZoneOffset.UTC);
 
   private SnapshotCodec() {
