@@ -101,7 +101,7 @@ public final class SnapshotCodec {
     json.put(SEAL, snapshot.seal());
     json.put(JWKS_JSON, snapshot.jwksJson());
     try {
-      return JSONObjectUtils.toJSONString(json);
+      return escapeLoneSurrogates(JSONObjectUtils.toJSONString(json));
     } catch (RuntimeException e) {
       throw new PersistenceException("Could not encode the snapshot of "
           + PersistText.pair(snapshot.tenantId(), snapshot.providerId()) + ": " + e, e);
@@ -213,6 +213,42 @@ public final class SnapshotCodec {
   /** An instant as an IMF-fixdate ({@code If-Modified-Since} form), whole seconds; null for null. */
   public static String formatHttpDate(Instant instant) {
     return instant == null ? null : IMF_FIXDATE.format(instant);
+  }
+
+  /**
+   * An unpaired surrogate has no UTF-8 form, so writing it raw would turn it into {@code ?} and the
+   * snapshot would come back different (and its seal would no longer match). Written as a JSON
+   * escape it survives. Such characters only occur inside string literals, so escaping them in the
+   * finished document is safe.
+   */
+  private static String escapeLoneSurrogates(String json) {
+    StringBuilder out = null;
+    int len = json.length();
+    for (int i = 0; i < len; i++) {
+      char c = json.charAt(i);
+      boolean lone;
+      if (Character.isHighSurrogate(c)) {
+        lone = i + 1 >= len || !Character.isLowSurrogate(json.charAt(i + 1));
+        if (!lone) {
+          if (out != null) {
+            out.append(c).append(json.charAt(i + 1));
+          }
+          i++;
+          continue;
+        }
+      } else {
+        lone = Character.isLowSurrogate(c);
+      }
+      if (lone) {
+        if (out == null) {
+          out = new StringBuilder(len + 16).append(json, 0, i);
+        }
+        out.append(String.format("\\u%04x", (int) c));
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? json : out.toString();
   }
 
   private static void requireForEncode(Object value, String member, Snapshot s) {

@@ -61,6 +61,13 @@ class SnapshotCodecTest {
     assertThat(s.seal()).isNull();
   }
 
+  @Test
+  void unpairedSurrogatesSurviveTheUtf8RoundTrip() {
+    Snapshot s = new Snapshot("\ud800t", "p\udc00", "{\"kid\":\"\udbff\"}", "\"\ud83d\ude00\"",
+        null, Snapshots.EXPIRES, Snapshots.PERSISTED, "k:\ud800");
+    assertThat(SnapshotCodec.decode(SnapshotCodec.encodeToBytes(s))).isEqualTo(s);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {
       "", " ", "null", "[]", "42", "\"text\"", "{", "{}", "not json", "{\"tenant_id\":\"t\"}",
