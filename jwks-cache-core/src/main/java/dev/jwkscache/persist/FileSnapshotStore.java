@@ -1,6 +1,7 @@
 package dev.jwkscache.persist;
 
 import dev.jwkscache.PersistenceException;
+import dev.jwkscache.ValidationException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -30,6 +31,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +59,12 @@ import org.slf4j.LoggerFactory;
  * left by a crash are deleted when a store is opened on the directory once they are a minute old.
  * On POSIX file systems the directory (when created here) and the files are private to the owner.
  *
+ * <p><b>Bulk writes</b> of more than one snapshot (and bulk reads of many pairs) are spread over a few
+ * threads (8 by default), because flushing each file to disk is the cost and the file system can merge
+ * concurrent flushes. Flushing can be turned off ({@link Builder#fsync(boolean)}) where losing the
+ * last writes in a power cut is acceptable: a file left empty or half-flushed by a crash is then
+ * skipped like any corrupt file, and that pair is fetched upstream on the next start.
+ *
  * <p><b>Failures</b>: a directory that cannot be created or written is reported by the constructor,
  * which writes and removes a probe file. A corrupt or foreign file makes {@link #load} throw and is
  * skipped by {@link #loadAll} with a warning naming it. Every failure is a {@link
@@ -69,38 +83,60 @@ public final class FileSnapshotStore implements SnapshotStore {
   static final Duration STALE_TEMP_AGE = Duration.ofMinutes(1);
   private static final int MAX_PLAIN_NAME = 200;
 
+  /** Bulk reads of fewer pairs than this run on the caller's thread. */
+  private static final int PARALLEL_READ_THRESHOLD = 64;
+  /** Threads shared by bulk reads and writes unless told otherwise. */
+  public static final int DEFAULT_IO_THREADS = 8;
+
   private final Path directory;
   private final long maxFileBytes;
+  private final boolean fsync;
+  private final int ioThreads;
   private final boolean posix;
   private final SecureRandom random = new SecureRandom();
+  private final ThreadPoolExecutor ioPool;
   private volatile boolean directorySyncWorks = true;
-
-  /** A store in {@code directory} (created when missing) with the default file size limit. */
-  public FileSnapshotStore(Path directory) {
-    this(directory, DEFAULT_MAX_FILE_BYTES);
-  }
+  private volatile boolean closed;
 
   /**
-   * A store in {@code directory}, created when missing.
+   * A store in {@code directory} (created when missing) with the default settings: files flushed
+   * to disk, 32 MiB file limit, 8 writer threads for bulk writes.
    *
-   * @param directory where the snapshot files live
-   * @param maxFileBytes files larger than this are refused when read
    * @throws PersistenceException when the directory cannot be created, is not a directory, or
    *     cannot be written
    */
-  public FileSnapshotStore(Path directory, long maxFileBytes) {
-    if (directory == null) {
+  public FileSnapshotStore(Path directory) {
+    this(builder(directory));
+  }
+
+  /** A builder for a store in {@code directory}. */
+  public static Builder builder(Path directory) {
+    return new Builder(directory);
+  }
+
+  private FileSnapshotStore(Builder b) {
+    if (b.directory == null) {
       throw new PersistenceException("The snapshot directory is required (got null).");
     }
-    if (maxFileBytes <= 0) {
-      throw new PersistenceException("maxFileBytes must be greater than zero; got "
-          + maxFileBytes + ".");
-    }
-    this.directory = directory.toAbsolutePath().normalize();
-    this.maxFileBytes = maxFileBytes;
+    this.directory = b.directory.toAbsolutePath().normalize();
+    this.maxFileBytes = b.maxFileBytes;
+    this.fsync = b.fsync;
+    this.ioThreads = b.ioThreads;
     this.posix = this.directory.getFileSystem().supportedFileAttributeViews().contains("posix");
     prepareDirectory();
     removeStaleTempFiles();
+    if (ioThreads > 1) {
+      AtomicInteger n = new AtomicInteger();
+      this.ioPool = new ThreadPoolExecutor(ioThreads, ioThreads, 10, TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "jwks-cache-file-store-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+      this.ioPool.allowCoreThreadTimeOut(true);
+    } else {
+      this.ioPool = null;
+    }
   }
 
   /** The directory holding the snapshot files (absolute). */
@@ -115,15 +151,52 @@ public final class FileSnapshotStore implements SnapshotStore {
 
   @Override
   public Optional<Snapshot> load(String tenantId, String providerId) {
+    ensureOpen();
     return read(tenantId, providerId);
   }
 
   @Override
   public List<Snapshot> loadAll(Collection<PairId> pairs) {
-    List<Snapshot> out = new ArrayList<>(pairs == null ? 0 : pairs.size());
-    if (pairs == null) {
-      return out;
+    ensureOpen();
+    if (pairs == null || pairs.isEmpty()) {
+      return new ArrayList<>();
     }
+    if (ioPool == null || pairs.size() < PARALLEL_READ_THRESHOLD) {
+      return readAll(pairs);
+    }
+    List<PairId> list = new ArrayList<>(pairs);
+    int parts = Math.min(ioThreads, list.size());
+    int chunk = (list.size() + parts - 1) / parts;
+    List<Future<List<Snapshot>>> futures = new ArrayList<>(parts);
+    try {
+      for (int from = 0; from < list.size(); from += chunk) {
+        List<PairId> part = list.subList(from, Math.min(list.size(), from + chunk));
+        futures.add(ioPool.submit(() -> readAll(part)));
+      }
+    } catch (RejectedExecutionException e) {
+      futures.forEach(f -> f.cancel(false));
+      throw new PersistenceException("The file snapshot store for " + directory
+          + " is closed.", e);
+    }
+    List<Snapshot> out = new ArrayList<>(list.size());
+    for (Future<List<Snapshot>> f : futures) {
+      try {
+        out.addAll(f.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        futures.forEach(x -> x.cancel(false));
+        throw new PersistenceException("Interrupted while reading snapshots from " + directory
+            + ".", e);
+      } catch (ExecutionException e) {
+        throw new PersistenceException("Could not read snapshots from " + directory + ": "
+            + e.getCause(), e.getCause());
+      }
+    }
+    return out;
+  }
+
+  private List<Snapshot> readAll(Collection<PairId> pairs) {
+    List<Snapshot> out = new ArrayList<>(pairs.size());
     for (PairId pair : pairs) {
       if (pair == null) {
         continue;
@@ -138,25 +211,26 @@ public final class FileSnapshotStore implements SnapshotStore {
     return out;
   }
 
+  /**
+   * Writes each snapshot to its file. A snapshot that cannot be written does not stop the others;
+   * the failures are reported together afterwards.
+   *
+   * @throws PersistenceException when at least one snapshot was not written (the message counts
+   *     them and quotes the first failure)
+   */
   @Override
   public void persist(Collection<Snapshot> snapshots) {
+    ensureOpen();
     if (snapshots == null || snapshots.isEmpty()) {
       return;
     }
-    int failed = 0;
-    PersistenceException first = null;
-    for (Snapshot s : snapshots) {
-      try {
-        write(s);
-      } catch (PersistenceException e) {
-        failed++;
-        if (first == null) {
-          first = e;
-        }
-      }
-    }
+    List<PersistenceException> failures = ioPool == null || snapshots.size() == 1
+        ? writeAll(snapshots)
+        : writeInParallel(new ArrayList<>(snapshots));
     syncDirectory();
-    if (first != null) {
+    if (!failures.isEmpty()) {
+      int failed = failures.size();
+      PersistenceException first = failures.get(0);
       if (snapshots.size() == 1) {
         throw first;
       }
@@ -167,6 +241,7 @@ public final class FileSnapshotStore implements SnapshotStore {
 
   @Override
   public void delete(String tenantId, String providerId) {
+    ensureOpen();
     Path file = fileFor(tenantId, providerId);
     try {
       if (Files.deleteIfExists(file)) {
@@ -178,9 +253,70 @@ public final class FileSnapshotStore implements SnapshotStore {
     }
   }
 
+  /** Stops the I/O threads; later calls fail with a PersistenceException. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    if (ioPool != null) {
+      ioPool.shutdown();
+    }
+  }
+
   @Override
   public String toString() {
     return "FileSnapshotStore[" + directory + "]";
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new PersistenceException("The file snapshot store for " + directory
+          + " is closed.");
+    }
+  }
+
+  private List<PersistenceException> writeAll(Collection<Snapshot> snapshots) {
+    List<PersistenceException> failures = new ArrayList<>();
+    for (Snapshot s : snapshots) {
+      try {
+        write(s);
+      } catch (PersistenceException e) {
+        failures.add(e);
+      } catch (RuntimeException e) {
+        failures.add(new PersistenceException("Could not write a snapshot: " + e, e));
+      }
+    }
+    return failures;
+  }
+
+  private List<PersistenceException> writeInParallel(List<Snapshot> snapshots) {
+    int parts = Math.min(ioThreads, snapshots.size());
+    int chunk = (snapshots.size() + parts - 1) / parts;
+    List<Future<List<PersistenceException>>> futures = new ArrayList<>(parts);
+    try {
+      for (int from = 0; from < snapshots.size(); from += chunk) {
+        List<Snapshot> part = snapshots.subList(from, Math.min(snapshots.size(), from + chunk));
+        futures.add(ioPool.submit(() -> writeAll(part)));
+      }
+    } catch (RejectedExecutionException e) {
+      futures.forEach(f -> f.cancel(false));
+      throw new PersistenceException("The file snapshot store for " + directory
+          + " is closed.", e);
+    }
+    List<PersistenceException> failures = new ArrayList<>();
+    for (Future<List<PersistenceException>> f : futures) {
+      try {
+        failures.addAll(f.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        futures.forEach(x -> x.cancel(false));
+        throw new PersistenceException("Interrupted while writing snapshots to " + directory
+            + "; some may not have been written.", e);
+      } catch (ExecutionException e) {
+        failures.add(new PersistenceException("Could not write snapshots: " + e.getCause(),
+            e.getCause()));
+      }
+    }
+    return failures;
   }
 
   // ---------------------------------------------------------------- file names
@@ -318,7 +454,9 @@ public final class FileSnapshotStore implements SnapshotStore {
       while (buf.hasRemaining()) {
         ch.write(buf);
       }
-      ch.force(true);
+      if (fsync) {
+        ch.force(true);
+      }
       done = true;
     } finally {
       if (!done) {
@@ -338,7 +476,7 @@ public final class FileSnapshotStore implements SnapshotStore {
 
   /** Flushes the directory entry changes (renames, deletes) where the platform supports it. */
   private void syncDirectory() {
-    if (!directorySyncWorks) {
+    if (!fsync || !directorySyncWorks) {
       return;
     }
     try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
@@ -414,6 +552,61 @@ public final class FileSnapshotStore implements SnapshotStore {
     } catch (IOException e) {
       LOG.warn("Could not scan snapshot directory {} for leftover temporary files: {}", directory,
           e.toString());
+    }
+  }
+
+  /** Settings of a {@link FileSnapshotStore}. */
+  public static final class Builder {
+    private final Path directory;
+    private long maxFileBytes = DEFAULT_MAX_FILE_BYTES;
+    private boolean fsync = true;
+    private int ioThreads = DEFAULT_IO_THREADS;
+
+    private Builder(Path directory) {
+      this.directory = directory;
+    }
+
+    /** Files larger than this are refused when read (default 32 MiB); must be positive. */
+    public Builder maxFileBytes(long value) {
+      if (value <= 0) {
+        throw new ValidationException("max_file_bytes", "Must be greater than zero; got " + value
+            + ".");
+      }
+      this.maxFileBytes = value;
+      return this;
+    }
+
+    /**
+     * Whether each file and the directory are flushed to disk before a write returns (default
+     * true). Off, writes are much faster and a crash or power cut may lose the latest snapshots or
+     * leave empty files, which are then skipped as corrupt.
+     */
+    public Builder fsync(boolean value) {
+      this.fsync = value;
+      return this;
+    }
+
+    /**
+     * Threads that share a bulk write or a large bulk read (default 8; 1 does all work on the
+     * caller's thread).
+     */
+    public Builder ioThreads(int value) {
+      if (value < 1 || value > 64) {
+        throw new ValidationException("io_threads", "Must be 1 to 64; got " + value + ".");
+      }
+      this.ioThreads = value;
+      return this;
+    }
+
+    /**
+     * Opens the store: creates the directory when missing, checks that it can be written (a probe
+     * file is written and removed) and removes temporary files left by a crash.
+     *
+     * @throws PersistenceException when the directory cannot be created, is not a directory, or
+     *     cannot be written
+     */
+    public FileSnapshotStore build() {
+      return new FileSnapshotStore(this);
     }
   }
 }

@@ -186,7 +186,8 @@ class FileSnapshotStoreTest {
 
   @Test
   void oversizedFileIsRefused() {
-    FileSnapshotStore store = new FileSnapshotStore(root.resolve("small"), 100);
+    FileSnapshotStore store = FileSnapshotStore.builder(root.resolve("small"))
+        .maxFileBytes(100).build();
     store.persist(List.of(Snapshots.google("t", "p")));
     assertThatThrownBy(() -> store.load("t", "p")).isInstanceOf(PersistenceException.class)
         .hasMessageContaining("over the limit of 100 bytes");
@@ -270,6 +271,56 @@ class FileSnapshotStoreTest {
     assertThat(store.load("t", "c")).isPresent();
     assertThatThrownBy(() -> store.persist(List.of(bad))).isInstanceOf(PersistenceException.class)
         .hasMessageContaining("expires_at");
+  }
+
+  @Test
+  void bulkWritesSpreadOverThreadsAndReportFailuresTogether() {
+    FileSnapshotStore store = FileSnapshotStore.builder(root.resolve("bulk")).ioThreads(4)
+        .build();
+    List<Snapshot> batch = new ArrayList<>();
+    List<SnapshotStore.PairId> pairs = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      batch.add(Snapshots.simple("tenant-" + i, "idp"));
+      pairs.add(new SnapshotStore.PairId("tenant-" + i, "idp"));
+    }
+    store.persist(batch);
+    assertThat(store.loadAll(pairs)).containsExactlyElementsOf(batch);
+
+    List<Snapshot> withBad = new ArrayList<>(batch);
+    withBad.set(250, Snapshot.of("tenant-250", "idp", "{}", null, null, null, Instant.now()));
+    withBad.set(499, null);
+    assertThatThrownBy(() -> store.persist(withBad)).isInstanceOf(PersistenceException.class)
+        .hasMessageContaining("2 of 500");
+    store.close();
+  }
+
+  @Test
+  void withoutFsyncTheFormatIsTheSame() {
+    FileSnapshotStore store = FileSnapshotStore.builder(root.resolve("nosync")).fsync(false)
+        .ioThreads(1).build();
+    Snapshot s = Snapshots.google("acme", "google");
+    store.persist(List.of(s, Snapshots.simple("acme", "okta")));
+    assertThat(store.load("acme", "google")).contains(s);
+    assertThat(new FileSnapshotStore(root.resolve("nosync")).load("acme", "google")).contains(s);
+  }
+
+  @Test
+  void closedStoreRefusesWork() {
+    FileSnapshotStore store = store();
+    store.close();
+    store.close();
+    assertThatThrownBy(() -> store.persist(List.of(Snapshots.simple("t", "p"))))
+        .isInstanceOf(PersistenceException.class).hasMessageContaining("closed");
+    assertThatThrownBy(() -> store.load("t", "p")).isInstanceOf(PersistenceException.class);
+  }
+
+  @Test
+  void builderRejectsNonsense() {
+    assertThatThrownBy(() -> FileSnapshotStore.builder(root).maxFileBytes(0))
+        .isInstanceOf(dev.jwkscache.ValidationException.class);
+    assertThatThrownBy(() -> FileSnapshotStore.builder(root).ioThreads(0))
+        .isInstanceOf(dev.jwkscache.ValidationException.class);
+    assertThatThrownBy(() -> new FileSnapshotStore(null)).isInstanceOf(PersistenceException.class);
   }
 
   @Test
