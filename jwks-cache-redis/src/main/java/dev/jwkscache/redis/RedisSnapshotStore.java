@@ -8,6 +8,7 @@ import dev.jwkscache.persist.SnapshotStore;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
@@ -420,7 +421,8 @@ public final class RedisSnapshotStore implements SnapshotStore {
         connecting.cancel(false);
         connecting = null;
       }
-      if (connecting == null) {
+      CompletableFuture<StatefulRedisConnection<String, byte[]>> current = connecting;
+      if (current == null) {
         CompletableFuture<StatefulRedisConnection<String, byte[]>> started;
         try {
           started = client.connectAsync(CODEC, uri).toCompletableFuture();
@@ -430,9 +432,11 @@ public final class RedisSnapshotStore implements SnapshotStore {
         }
         connecting = started;
         connectingSince = System.nanoTime();
+        // may run at once (and clear the field) when the attempt has already failed
         started.whenComplete((conn, error) -> onConnected(started, conn, error));
+        current = started;
       }
-      return connecting != null ? connecting : CompletableFuture.completedFuture(connection);
+      return current;
     }
   }
 
@@ -480,6 +484,13 @@ public final class RedisSnapshotStore implements SnapshotStore {
           e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
+      for (Throwable t = cause; t != null; t = t.getCause()) {
+        if (t instanceof RedisCommandTimeoutException) { // Lettuce's own bound, the same timeout
+          PersistenceException timeout = timedOut(what);
+          timeout.initCause(cause);
+          throw timeout;
+        }
+      }
       throw new PersistenceException("Redis at " + where + " failed while " + what + ": "
           + cause.getMessage(), cause);
     } catch (CancellationException e) {
