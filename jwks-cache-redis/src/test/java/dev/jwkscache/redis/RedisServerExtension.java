@@ -43,7 +43,6 @@ final class RedisServerExtension implements ExecutionCondition, ParameterResolve
   }
 
   @Override
-  @SuppressWarnings("deprecation") // CloseableResource: closed on every JUnit 5 version
   public Object resolveParameter(ParameterContext p, ExtensionContext e) {
     Optional<Path> exe = RedisServer.findExecutable();
     if (exe.isEmpty()) {
@@ -52,7 +51,8 @@ final class RedisServerExtension implements ExecutionCondition, ParameterResolve
     }
     try {
       RedisServer server = RedisServer.start(exe.get());
-      e.getStore(NS).put(new Object(), (ExtensionContext.Store.CloseableResource) server::close);
+      // JUnit closes AutoCloseable store values when the test's context ends
+      e.getStore(NS).put(new Object(), server);
       return server;
     } catch (Exception ex) {
       throw new ParameterResolutionException("Could not start redis-server: " + ex, ex);
