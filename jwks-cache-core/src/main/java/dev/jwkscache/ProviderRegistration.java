@@ -387,6 +387,11 @@ public final class ProviderRegistration {
           parsedPins.add(pin);
         }
       }
+      if (!parsedPins.isEmpty() && !"https".equals(url.getScheme())) {
+        throw new ValidationException("pinned_spki",
+            "Pins need an https jwks_url (a pinned registration only ever talks TLS); got '"
+                + jwksUrl + "'.");
+      }
       return new ProviderRegistration(this, domains, List.copyOf(parsedPins), url);
     }
 

@@ -14,6 +14,7 @@ import dev.jwkscache.internal.http.JwksFetcher;
 import dev.jwkscache.internal.http.KeyEntry;
 import dev.jwkscache.internal.nimbus.CachedJwkSource;
 import dev.jwkscache.internal.nimbus.PreconvertedKeySelector;
+import dev.jwkscache.internal.security.AddressPolicy;
 import dev.jwkscache.internal.security.HostNames;
 import dev.jwkscache.internal.security.SecureClients;
 import dev.jwkscache.metrics.CacheEventListener;
@@ -109,6 +110,10 @@ public final class Registry implements AutoCloseable {
     if (!HostNames.isAllowed(host, config.allowedDomains)) {
       throw new SecurityViolationException("Host '" + host + "' of " + registration.jwksUrl()
           + " is outside the registry allowlist " + config.allowedDomains);
+    }
+    String refusal = AddressPolicy.checkLiteral(host, config.refusePrivateAddresses);
+    if (refusal != null) {
+      throw new SecurityViolationException("Refusing " + registration.jwksUrl() + ": " + refusal);
     }
     ProviderRegistration effective = registration.withDefaults(config.requireHttps,
         config.allowedDomains, config.defaultRefreshEarly, config.defaultStaleWhileError);

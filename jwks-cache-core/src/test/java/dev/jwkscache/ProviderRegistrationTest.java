@@ -210,8 +210,9 @@ class ProviderRegistrationTest {
   @Test
   void httpIsRefusedWhileHttpsIsRequired() {
     String http = "http://login.example.com/jwks";
-    assertRefused(() -> ProviderRegistration.builder("t", "p", http).build(), "jwks_url",
-        "https", "require_https");
+    // Left unset, require_https is the registry's decision (checked again at register), so a
+    // standalone build accepts http; RegistryEngineTest covers the refusal by an https registry.
+    assertThat(ProviderRegistration.builder("t", "p", http).build().requireHttpsSet()).isFalse();
     assertRefused(() -> ProviderRegistration.builder("t", "p", http).requireHttps(true).build(),
         "jwks_url", "https");
     assertThat(ProviderRegistration.builder("t", "p", http).requireHttps(false).build()
@@ -368,5 +369,12 @@ class ProviderRegistrationTest {
     assertRefused(b -> b.addPinnedSpki("not a pin"), "pinned_spki", "base64");
     assertRefused(b -> b.addPinnedSpki(Base64.getEncoder().encodeToString(new byte[31])),
         "pinned_spki", "32");
+  }
+
+  @Test
+  void pinsRequireAnHttpsUrl() {
+    String pin = Base64.getEncoder().encodeToString(new byte[32]);
+    assertRefused(() -> ProviderRegistration.builder("t", "p", "http://login.example.com/jwks")
+        .requireHttps(false).addPinnedSpki(pin).build(), "pinned_spki", "https");
   }
 }

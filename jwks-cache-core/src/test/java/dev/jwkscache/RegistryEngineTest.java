@@ -479,6 +479,21 @@ class RegistryEngineTest {
     }
   }
 
+  @Test
+  void literalMetadataAndPrivateAddressesAreRefusedAtRegistration() {
+    assertThatThrownBy(() -> registry.register(ProviderRegistration.builder(T, P,
+        "http://169.254.169.254/latest/jwks").build()))
+        .isInstanceOf(SecurityViolationException.class).hasMessageContaining("169.254.169.254");
+    try (Registry strict = Registry.builder().requireHttps(false).refusePrivateAddresses(true)
+        .build()) {
+      assertThatThrownBy(() -> strict.register(ProviderRegistration.builder(T, P,
+          "http://10.0.0.7/jwks").build())).isInstanceOf(SecurityViolationException.class);
+      assertThatThrownBy(() -> strict.register(ProviderRegistration.builder(T, P,
+          upstream.url()).build())).isInstanceOf(SecurityViolationException.class);
+    }
+    registry.register(ProviderRegistration.builder(T, P, "http://10.0.0.7/jwks").build());
+  }
+
   private static double metric(ProviderStatus s, String name) {
     return s.metrics().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow()
         .value();
