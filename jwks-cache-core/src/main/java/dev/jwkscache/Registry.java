@@ -9,6 +9,7 @@ import dev.jwkscache.internal.cache.DaemonThreads;
 import dev.jwkscache.internal.cache.DefaultScheduler;
 import dev.jwkscache.internal.cache.EngineContext;
 import dev.jwkscache.internal.cache.Payload;
+import dev.jwkscache.internal.cache.PersistenceLink;
 import dev.jwkscache.internal.cache.ProviderCache;
 import dev.jwkscache.internal.http.JwksFetcher;
 import dev.jwkscache.internal.http.KeyEntry;
@@ -18,6 +19,8 @@ import dev.jwkscache.internal.security.AddressPolicy;
 import dev.jwkscache.internal.security.HostNames;
 import dev.jwkscache.internal.security.SecureClients;
 import dev.jwkscache.metrics.CacheEventListener;
+import dev.jwkscache.persist.SnapshotSealer;
+import dev.jwkscache.persist.SnapshotStore;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,6 +63,7 @@ public final class Registry implements AutoCloseable {
   private final JwksFetcher fetcher;
   private final ThreadPoolExecutor fetchExecutor;
   private final Scheduler scheduler;
+  private final PersistenceLink persistence;
   private volatile boolean closed;
 
   private Registry(Builder b) {
@@ -71,8 +75,12 @@ public final class Registry implements AutoCloseable {
     RandomGenerator random = b.random != null ? b.random : RandomGenerator.of("L64X128MixRandom");
     this.fetcher = new JwksFetcher(new SecureClients(b.trustManager, b.refusePrivateAddresses),
         b.clock, random);
+    this.persistence = b.store == null ? null
+        : new PersistenceLink(b.store, b.sealer, b.clock, b.listener);
+    EngineContext.StoredPayloadHook onStored = persistence != null && b.writeThrough
+        ? persistence::written : (cache, payload) -> { };
     this.ctx = new EngineContext(b.clock, scheduler, fetchExecutor, fetcher::fetch,
-        synchronizedRandom(random), b.listener, (cache, payload) -> { });
+        synchronizedRandom(random), b.listener, onStored);
   }
 
   private static RandomGenerator synchronizedRandom(RandomGenerator random) {
@@ -132,6 +140,9 @@ public final class Registry implements AutoCloseable {
     });
     if (created[0] != null) {
       notifyListener(l -> l.onRegistered(created[0].stats()));
+      if (persistence != null && config.restoreOnRegister) {
+        persistence.restore(created[0]);
+      }
     }
   }
 
@@ -280,6 +291,44 @@ public final class Registry implements AutoCloseable {
     return out;
   }
 
+  // ---------------------------------------------------------------- persistence
+
+  /**
+   * Writes a snapshot of every cached set to the store.
+   *
+   * @return how many snapshots were written
+   * @throws PersistenceException when no store is configured or the store fails
+   */
+  public int persistAll() {
+    ensureOpen();
+    return requireStore().persistAll(caches());
+  }
+
+  /**
+   * Restores, with one bulk read, every registered pair that has nothing cached. Unexpired
+   * snapshots are served at once with their original expiry; expired ones are served stale and
+   * refreshed on first use. Refused snapshots are logged and counted, never thrown.
+   *
+   * @return how many pairs were restored
+   */
+  public int restoreFromPersistence() {
+    ensureOpen();
+    return requireStore().restoreAll(caches());
+  }
+
+  /** Store failures and refused snapshots since start (0 without a store). */
+  public long persistenceFailures() {
+    return persistence == null ? 0 : persistence.failures();
+  }
+
+  private PersistenceLink requireStore() {
+    if (persistence == null) {
+      throw new PersistenceException("No snapshot store is configured; pass one to "
+          + "Registry.builder().snapshotStore(...)");
+    }
+    return persistence;
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   /**
@@ -297,12 +346,21 @@ public final class Registry implements AutoCloseable {
     }
     tenants.clear();
     scheduler.shutdown();
-    fetchExecutor.shutdownNow();
-    fetcher.close();
+    // Let write-throughs that are under way finish (a file write takes milliseconds); fetches
+    // still waiting on upstream are interrupted after the grace period.
+    fetchExecutor.shutdown();
     try {
-      fetchExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      if (!fetchExecutor.awaitTermination(2, TimeUnit.SECONDS)) {
+        fetchExecutor.shutdownNow();
+        fetchExecutor.awaitTermination(3, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
+      fetchExecutor.shutdownNow();
       Thread.currentThread().interrupt();
+    }
+    fetcher.close();
+    if (persistence != null) {
+      persistence.close();
     }
   }
 
@@ -360,6 +418,10 @@ public final class Registry implements AutoCloseable {
     private int fetchThreads = 8;
     private RandomGenerator random;
     private CacheEventListener listener = new CacheEventListener() { };
+    private SnapshotStore store;
+    private SnapshotSealer sealer;
+    private boolean writeThrough = true;
+    private boolean restoreOnRegister = true;
 
     private Builder() {
     }
@@ -377,6 +439,10 @@ public final class Registry implements AutoCloseable {
       b.fetchThreads = fetchThreads;
       b.random = random;
       b.listener = listener;
+      b.store = store;
+      b.sealer = sealer;
+      b.writeThrough = writeThrough;
+      b.restoreOnRegister = restoreOnRegister;
       return b;
     }
 
@@ -466,6 +532,37 @@ public final class Registry implements AutoCloseable {
     /** Receives registration, refresh and persistence events (metrics, audit). */
     public Builder listener(CacheEventListener value) {
       this.listener = Objects.requireNonNull(value, "listener");
+      return this;
+    }
+
+    /**
+     * Where snapshots are kept between restarts (the registry closes it on {@link
+     * Registry#close()}): {@link dev.jwkscache.persist.FileSnapshotStore} for one instance, the
+     * Redis store of module jwks-cache-redis for a fleet.
+     */
+    public Builder snapshotStore(SnapshotStore value) {
+      this.store = Objects.requireNonNull(value, "store");
+      return this;
+    }
+
+    /**
+     * Seals every snapshot written with an HMAC and refuses, on restore, any snapshot without a
+     * valid seal: whoever can write to the store cannot plant keys.
+     */
+    public Builder snapshotSealer(SnapshotSealer value) {
+      this.sealer = Objects.requireNonNull(value, "sealer");
+      return this;
+    }
+
+    /** Write a snapshot after every successful refresh (default true). */
+    public Builder writeThrough(boolean value) {
+      this.writeThrough = value;
+      return this;
+    }
+
+    /** Restore a pair's snapshot when it is registered (default true). */
+    public Builder restoreOnRegister(boolean value) {
+      this.restoreOnRegister = value;
       return this;
     }
 

@@ -100,7 +100,7 @@ public final class FileSnapshotStore implements SnapshotStore {
 
   /**
    * A store in {@code directory} (created when missing) with the default settings: files flushed
-   * to disk, 32 MiB file limit, 8 writer threads for bulk writes.
+   * to disk, 32 MiB file limit, 8 I/O threads for bulk reads and writes.
    *
    * @throws PersistenceException when the directory cannot be created, is not a directory, or
    *     cannot be written
@@ -144,7 +144,10 @@ public final class FileSnapshotStore implements SnapshotStore {
     return directory;
   }
 
-  /** The file that holds (or would hold) the snapshot of a pair; always directly in {@link #directory()}. */
+  /**
+   * The file that holds (or would hold) the snapshot of a pair; always directly inside {@link
+   * #directory()}, whatever the ids.
+   */
   public Path fileFor(String tenantId, String providerId) {
     return directory.resolve(fileName(tenantId, providerId));
   }

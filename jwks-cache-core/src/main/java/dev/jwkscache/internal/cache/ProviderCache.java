@@ -602,7 +602,9 @@ public final class ProviderCache {
         metric("jwks_cache_misses_total", stats.misses(), tenant, provider),
         metric("jwks_cache_stale_total", stats.staleServes(), tenant, provider),
         metric("jwks_cache_refresh_success_total", stats.refreshSuccesses(), tenant, provider),
-        metric("jwks_cache_refresh_errors_total", stats.refreshErrors(), tenant, provider)));
+        metric("jwks_cache_refresh_errors_total", stats.refreshErrors(), tenant, provider),
+        metric("jwks_cache_persistence_failures_total", stats.persistenceFailures(), tenant,
+            provider)));
     Duration last = stats.lastRefreshDuration();
     if (last != null) {
       metrics.add(metric("jwks_cache_last_refresh_micros", last.toNanos() / 1000.0, tenant,

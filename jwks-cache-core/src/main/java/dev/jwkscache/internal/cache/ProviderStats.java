@@ -13,6 +13,7 @@ public final class ProviderStats implements ProviderCounters {
   private final LongAdder stale = new LongAdder();
   private final LongAdder refreshSuccesses = new LongAdder();
   private final LongAdder refreshErrors = new LongAdder();
+  private final LongAdder persistenceFailures = new LongAdder();
   private volatile long lastRefreshNanos = -1;
 
   ProviderStats(String tenantId, String providerId) {
@@ -30,6 +31,15 @@ public final class ProviderStats implements ProviderCounters {
 
   void staleServe() {
     stale.increment();
+  }
+
+  void persistenceFailed() {
+    persistenceFailures.increment();
+  }
+
+  /** Snapshot store failures and refused snapshots of this pair. */
+  public long persistenceFailures() {
+    return persistenceFailures.sum();
   }
 
   void refreshed(boolean success, long nanos) {
