@@ -17,12 +17,15 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "Show the library's log lines (stderr).")
   boolean verbose;
 
+  @Option(names = "--keep-snapshots", description = "Keep the demo's snapshot directory.")
+  boolean keepSnapshots;
+
   @Override
   public Integer call() throws Exception {
     if (!verbose) {
       ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
           org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.ERROR);
     }
-    return new Demo(System.out).run() ? 0 : 1;
+    return new Demo(System.out, keepSnapshots).run() ? 0 : 1;
   }
 }

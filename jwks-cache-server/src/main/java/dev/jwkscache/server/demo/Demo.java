@@ -55,8 +55,11 @@ public final class Demo {
   private final List<String> failures = new ArrayList<>();
   private int stepNumber;
 
-  public Demo(PrintStream out) {
+  private final boolean keepSnapshots;
+
+  public Demo(PrintStream out, boolean keepSnapshots) {
     this.out = out;
+    this.keepSnapshots = keepSnapshots;
   }
 
   /** Runs every step; true when all of them worked. */
@@ -181,7 +184,8 @@ public final class Demo {
               files = list.filter(p -> !p.getFileName().toString().startsWith(".")).count();
             }
             out.println("   " + written + " snapshot(s) written to " + snapshots + " (" + files
-                + " file(s))");
+                + " file(s)" + (keepSnapshots ? ", kept" : ", removed at the end; --keep-snapshots"
+                + " keeps them") + ")");
             return written == 3 && files == 3;
           });
         }
@@ -194,8 +198,9 @@ public final class Demo {
           idp.close();
           int before = acme.requests.get() + globex.requests.get() + initech.requests.get();
           SnapshotPersistence again = Persistences.file(snapshots);
+          DemoTime later = new DemoTime(time.offsetMillis());
           Registry.Builder b2 = Registry.builder().trustManager(idp.trustManager())
-              .addAllowedDomain("localhost").clock(time).scheduler(time);
+              .addAllowedDomain("localhost").clock(later).scheduler(later);
           again.configure(b2);
           try (Registry warm = b2.build()) {
             for (ProviderRegistration r : registrations) {
@@ -210,13 +215,14 @@ public final class Demo {
                 + " restart: " + (after - before));
             printStatuses(warm.allStatuses(), time.instant());
             return acmeSet.size() == 2 && after == before;
-          } finally {
-            again.close();
           }
         });
       }
     } finally {
       time.shutdown();
+      if (!keepSnapshots) {
+        deleteTree(snapshots);
+      }
     }
 
     out.println();
@@ -233,6 +239,14 @@ public final class Demo {
         + " inspect https://YOUR-IDP/.well-known/jwks.json");
     out.println("  - the library:      README.md (Quick start), docs/DECISIONS.md");
     return failures.isEmpty();
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      // a temporary directory; the OS cleans it eventually
+    }
   }
 
   @FunctionalInterface

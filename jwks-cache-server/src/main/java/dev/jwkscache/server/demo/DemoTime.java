@@ -26,6 +26,12 @@ final class DemoTime extends Clock implements Scheduler {
   private final Thread runner;
 
   DemoTime() {
+    this(0);
+  }
+
+  /** Starts where another instance stood (a restarted registry sees the same time). */
+  DemoTime(long offsetMillis) {
+    this.offsetMillis = offsetMillis;
     runner = new Thread(this::loop, "demo-timers");
     runner.setDaemon(true);
     runner.start();
@@ -72,6 +78,10 @@ final class DemoTime extends Clock implements Scheduler {
         wait(10);
       }
     }
+  }
+
+  long offsetMillis() {
+    return offsetMillis;
   }
 
   @Override

@@ -15,6 +15,7 @@ import dev.jwkscache.Registry;
 import dev.jwkscache.ValidationException;
 import dev.jwkscache.server.config.Fields;
 import dev.jwkscache.server.config.RegistrationReader;
+import dev.jwkscache.server.persist.SnapshotPersistence;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -63,6 +64,7 @@ public final class ApiHandler extends Handler.Abstract {
   private final AdminAuth admin;
   private final Readiness readiness;
   private final PrometheusMeterRegistry prometheus;
+  private final SnapshotPersistence persistence;
   private final Clock clock;
   private final byte[] openApi;
   /** The serialised set per pair, remembered while the registry hands out the same set object. */
@@ -93,11 +95,12 @@ public final class ApiHandler extends Handler.Abstract {
   }
 
   public ApiHandler(Registry registry, AdminAuth admin, Readiness readiness,
-      PrometheusMeterRegistry prometheus, Clock clock) {
+      PrometheusMeterRegistry prometheus, SnapshotPersistence persistence, Clock clock) {
     this.registry = registry;
     this.admin = admin;
     this.readiness = readiness;
     this.prometheus = prometheus;
+    this.persistence = persistence;
     this.clock = clock;
     try (InputStream in = ApiHandler.class.getResourceAsStream("/openapi.yaml")) {
       this.openApi = Objects.requireNonNull(in, "openapi.yaml on the class path").readAllBytes();
@@ -414,6 +417,7 @@ public final class ApiHandler extends Handler.Abstract {
       throw new NotRegisteredException(tenant, provider);
     }
     rendered.remove(tenant + '\u0000' + provider);
+    persistence.delete(tenant, provider);
     audit.info("Unregistered {}/{}", tenant, provider);
     return Reply.empty(204);
   }

@@ -99,7 +99,14 @@ public final class SidecarServer implements AutoCloseable {
     if (trustManager != null) {
       builder.trustManager(trustManager);
     }
-    SnapshotPersistence persistence = Persistences.from(config.persistence());
+    SnapshotPersistence persistence;
+    try {
+      persistence = Persistences.from(config.persistence());
+    } catch (JwksCacheException e) {
+      gc.close();
+      throw new ConfigException(config.persistence().usesRedis() ? "persistence.redis"
+          : "persistence.file", e.getMessage());
+    }
     persistence.configure(builder);
     Registry registry = builder.build();
 
@@ -118,7 +125,6 @@ public final class SidecarServer implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       registry.close();
-      persistence.close();
       gc.close();
       throw e;
     }
@@ -138,7 +144,7 @@ public final class SidecarServer implements AutoCloseable {
     connector.setPort(config.server().port());
     jetty.addConnector(connector);
     ApiHandler api = new ApiHandler(registry, new AdminAuth(config.server().adminToken()),
-        new Readiness(registry, pairs), prometheus, Clock.systemUTC());
+        new Readiness(registry, pairs), prometheus, persistence, Clock.systemUTC());
     jetty.setHandler(new GracefulHandler(api));
     jetty.setStopTimeout(STOP_TIMEOUT_MS);
     jetty.setStopAtShutdown(false);
@@ -213,8 +219,7 @@ public final class SidecarServer implements AutoCloseable {
     } catch (RuntimeException e) {
       log.error("Shutdown: writing snapshots failed: {}", e.getMessage());
     }
-    registry.close();
-    persistence.close();
+    registry.close(); // closes the snapshot store too
     gcMetrics.close();
     prometheus.close();
   }
