@@ -84,9 +84,7 @@ final class InspectCommand implements Callable<Integer> {
     try {
       ProviderRegistration.Builder b = ProviderRegistration.builder("inspect", "inspect", url)
           .pinnedSpki(pins);
-      if (allowHttp) {
-        b.requireHttps(false);
-      }
+      b.requireHttps(!allowHttp);
       registration = b.build();
       trust = caFile == null ? null : trustManager(caFile);
     } catch (JwksCacheException | IOException | GeneralSecurityException e) {

@@ -85,7 +85,8 @@ public final class ConfigLoader {
     ServerConfig.Server server = server(top.object("server"), env);
     ServerConfig.RegistrySettings registry = registry(top.object("registry"));
     ServerConfig.Persistence persistence = persistence(top.object("persistence"), baseDir, env);
-    List<ProviderRegistration> providers = providers(top.objects("providers"));
+    List<ProviderRegistration> providers = providers(top.objects("providers"),
+        registry.requireHttps());
     top.finish();
     return new ServerConfig(server, registry, persistence, providers);
   }
@@ -245,13 +246,25 @@ public final class ConfigLoader {
     }
   }
 
-  private static List<ProviderRegistration> providers(List<Fields> entries) {
+  private static List<ProviderRegistration> providers(List<Fields> entries,
+      boolean registryRequiresHttps) {
     List<ProviderRegistration> out = new ArrayList<>();
     Map<String, String> seen = new HashMap<>();
     for (Fields e : entries) {
       String tenant = e.requiredString("tenant_id");
       String provider = e.requiredString("provider_id");
       ProviderRegistration r = RegistrationReader.read(tenant, provider, e);
+      // The registry decides require_https for entries that leave it unset; refuse here what it
+      // would refuse at start, with the entry's key path.
+      if (registryRequiresHttps && r.requireHttpsSet() && !r.requireHttps()) {
+        throw new ValidationException(e.path("require_https"), "Cannot be false while"
+            + " registry.require_https is true.");
+      }
+      boolean https = r.requireHttpsSet() ? r.requireHttps() : registryRequiresHttps;
+      if (https && !"https".equals(r.jwksUrl().getScheme())) {
+        throw new ValidationException(e.path("jwks_url"), "Must use https (require_https is"
+            + " true); got '" + r.jwksUrl() + "'.");
+      }
       String key = tenant + "/" + provider;
       String earlier = seen.putIfAbsent(key, e.path("tenant_id").replace(".tenant_id", ""));
       if (earlier != null) {
