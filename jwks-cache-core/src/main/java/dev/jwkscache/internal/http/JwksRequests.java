@@ -68,8 +68,19 @@ final class JwksRequests {
   }
 
   private static String version() {
-    Package p = JwksRequests.class.getPackage();
-    String v = p == null ? null : p.getImplementationVersion();
-    return v == null || v.isBlank() ? "dev" : v.trim();
+    try (java.io.InputStream in =
+        JwksRequests.class.getResourceAsStream("/dev/jwkscache/version.properties")) {
+      if (in != null) {
+        java.util.Properties props = new java.util.Properties();
+        props.load(in);
+        String v = props.getProperty("version");
+        if (v != null && !v.isBlank() && !v.startsWith("${")) {
+          return v.trim();
+        }
+      }
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      // fall through: a missing version never stops a fetch
+    }
+    return "dev";
   }
 }
