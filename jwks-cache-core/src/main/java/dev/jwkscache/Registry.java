@@ -72,7 +72,8 @@ public final class Registry implements AutoCloseable {
     this.fetchExecutor = new ThreadPoolExecutor(b.fetchThreads, b.fetchThreads, 30,
         TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.named("jwks-cache-fetch"));
     this.fetchExecutor.allowCoreThreadTimeOut(true);
-    RandomGenerator random = b.random != null ? b.random : RandomGenerator.of("L64X128MixRandom");
+    RandomGenerator random = synchronizedRandom(
+        b.random != null ? b.random : RandomGenerator.of("L64X128MixRandom"));
     this.fetcher = new JwksFetcher(new SecureClients(b.trustManager, b.refusePrivateAddresses),
         b.clock, random);
     this.persistence = b.store == null ? null
@@ -80,11 +81,12 @@ public final class Registry implements AutoCloseable {
     EngineContext.StoredPayloadHook onStored = persistence != null && b.writeThrough
         ? persistence::written : (cache, payload) -> { };
     this.ctx = new EngineContext(b.clock, scheduler, fetchExecutor, fetcher::fetch,
-        synchronizedRandom(random), b.listener, onStored);
+        random, b.listener, onStored);
   }
 
   private static RandomGenerator synchronizedRandom(RandomGenerator random) {
-    // L64X128MixRandom is not thread-safe; jitter draws are rare, so a monitor is cheap enough.
+    // The generators are not thread-safe and fetch threads draw backoffs concurrently; draws are
+    // rare (one per refresh or retry), so a monitor costs nothing that matters.
     return new RandomGenerator() {
       @Override
       public synchronized long nextLong() {
