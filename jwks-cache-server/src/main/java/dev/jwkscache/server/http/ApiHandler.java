@@ -131,7 +131,7 @@ public final class ApiHandler extends Handler.Abstract {
       MDC.remove("tenant");
       MDC.remove("provider");
     }
-    if (reply.status() >= 500) {
+    if (reply.status() >= 500 && !route.equals("/readyz")) {
       log.warn("{} {} -> {}", method, rawPath, reply.status());
     } else if (log.isDebugEnabled()) {
       log.debug("{} {} -> {}", method, rawPath, reply.status());
