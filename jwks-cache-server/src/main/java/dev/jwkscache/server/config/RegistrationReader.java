@@ -16,8 +16,8 @@ public final class RegistrationReader {
   }
 
   /**
-   * Reads the registration fields of {@code f} (not tenant_id / provider_id) and builds. The
-   * caller calls {@link Fields#finish()} afterwards, or lets this method do it.
+   * Reads the registration fields of {@code f} and builds; any key not read by then (the caller
+   * reads tenant_id / provider_id first where they belong) is refused as unknown.
    */
   public static ProviderRegistration read(String tenantId, String providerId, Fields f) {
     String url = f.requiredString("jwks_url");
