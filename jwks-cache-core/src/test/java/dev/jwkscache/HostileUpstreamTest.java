@@ -4,9 +4,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyType;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.jwkscache.FetchFailureException.Kind;
 import dev.jwkscache.internal.http.JwksParser;
 import dev.jwkscache.testing.JwksServer;
@@ -40,6 +45,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
@@ -58,6 +64,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The hostile-upstream suite (issue 4; SECURITY.md, "Hostile upstream"). A loopback server
@@ -243,6 +250,11 @@ class HostileUpstreamTest {
             r -> new MockResponse.Builder().code(503)
                 .addHeader("Retry-After", "99999999999999999999").body("later").build(),
             b -> b, UpstreamStatusException.class, null, "answered HTTP 503: later"),
+        mock("407 Proxy Authentication Required from the origin itself",
+            r -> new MockResponse.Builder().code(407).body("who are you").build(),
+            b -> b, FetchFailureException.class, Kind.CONNECTION, "407"),
+        mock("512 KiB of response headers", HostileUpstreamTest::headerFlood,
+            b -> b, FetchFailureException.class, Kind.CONNECTION, "Connection to "),
         // ---- redirects
         mock("redirect loop",
             r -> redirect(r.getUrl().resolve("/.well-known/jwks.json").toString()),
@@ -347,7 +359,7 @@ class HostileUpstreamTest {
    * (measured: 0.1 to 3 MB, the first fetch of a JVM included).
    */
   @ParameterizedTest(name = "chunked={0}")
-  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  @ValueSource(booleans = {false, true})
   void anOversizedBodyIsCutOffAndNeverBuffered(boolean chunked) throws Exception {
     long total = 256L * MIB;
     AtomicReference<Flood> flood = new AtomicReference<>();
@@ -566,13 +578,17 @@ class HostileUpstreamTest {
     }
   }
 
-  @Test
-  void duplicateKidsAreAllKeptAndTheFirstWinsInResolveKey() {
-    JWK first = TestKeys.rsa("dup-a");
-    JWK second = TestKeys.ec("dup-b");
-    String firstJson = first.toPublicJWK().toJSONString().replace("\"dup-a\"", "\"dup\"");
-    String secondJson = second.toPublicJWK().toJSONString().replace("\"dup-b\"", "\"dup\"");
-    upstream.serve("{\"keys\":[" + firstJson + "," + secondJson + "]}", 300);
+  /**
+   * Two keys share a kid: both are kept in the set, and a lookup by kid takes the first in
+   * document order (resolveKey, and both Nimbus adapters, which look up by kid). A token signed
+   * by the second key therefore does not verify; a provider must not reuse a kid.
+   */
+  @ParameterizedTest(name = "preconverted keys: {0}")
+  @ValueSource(booleans = {false, true})
+  void duplicateKidsAreAllKeptAndTheFirstWins(boolean preconverted) throws Exception {
+    JWK first = TestKeys.rsa("dup");
+    JWK second = TestKeys.ec("dup");
+    upstream.serve(TestKeys.publicJwks(first, second), 300);
     registry.register(registration(upstream.url()).build());
 
     JWKSet set = registry.resolve(T, P);
@@ -581,6 +597,14 @@ class HostileUpstreamTest {
     JWK resolved = registry.resolveKey(T, P, "dup");
     assertThat(resolved).isSameAs(set.getKeys().get(0));
     assertThat(resolved.getKeyType()).isEqualTo(KeyType.RSA);
+    var processor = new DefaultJWTProcessor<SecurityContext>();
+    processor.setJWSKeySelector(preconverted ? registry.keySelector(T, P)
+        : new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
+            registry.jwkSource(T, P)));
+    assertThat(processor.process(TestKeys.sign(first, "alice"), null).getSubject())
+        .isEqualTo("alice");
+    assertThat(catchThrowable(() -> processor.process(TestKeys.sign(second, "bob"), null)))
+        .isInstanceOf(BadJOSEException.class);
   }
 
   @Test
@@ -695,7 +719,7 @@ class HostileUpstreamTest {
     tls.useHttps(new HandshakeCertificates.Builder().heldCertificate(leaf, ca.certificate())
         .build().sslSocketFactory());
     AtomicReference<String> redirectTo = new AtomicReference<>();
-    tls.setDispatcher(new mockwebserver3.Dispatcher() {
+    tls.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         String to = redirectTo.get();
@@ -731,6 +755,16 @@ class HostileUpstreamTest {
     assertThat(registry.providerStatus(T, P).errorCount()).isEqualTo(1);
     assertThat(registry.providerStatus(T, "fresh").state()).isEqualTo(ProviderState.EMPTY);
     assertThat(upstream.requests()).as("the http target was never requested").isZero();
+  }
+
+  /** The bound is inclusive: a chain of exactly max_redirects hops is followed. */
+  @Test
+  void tenRedirectsAreFollowedWhenMaxRedirectsIsTen() {
+    upstream.respond(HostileUpstreamTest::tenRedirects);
+    registry.register(registration(upstream.url()).maxRedirects(10).build());
+
+    assertThat(registry.resolve(T, P).getKeyByKeyId("k1")).isNotNull();
+    assertThat(upstream.requests()).isEqualTo(11);
   }
 
   // ================================================================ helpers: servers
@@ -784,6 +818,16 @@ class HostileUpstreamTest {
     }
     int n = path.startsWith("/r") ? Integer.parseInt(path.substring(2)) : 0;
     return redirect("/r" + (n + 1));
+  }
+
+  /** A good body under 512 KiB of header lines (OkHttp reads at most 256 KiB of headers). */
+  private static MockResponse headerFlood(RecordedRequest r) {
+    MockResponse.Builder b = ok(GOOD);
+    String filler = "x".repeat(1000);
+    for (int i = 0; i < 512; i++) {
+      b.addHeaderLenient("X-Filler-" + i, filler);
+    }
+    return b.build();
   }
 
   private static Buffer gzip(String text) {
