@@ -348,9 +348,12 @@ public final class Registry implements AutoCloseable {
     }
     tenants.clear();
     scheduler.shutdown();
-    // Let write-throughs that are under way finish (a file write takes milliseconds); fetches
-    // still waiting on upstream are interrupted after the grace period.
     fetchExecutor.shutdown();
+    // Upstream calls in flight are cancelled now: their results would be discarded anyway, and
+    // a hanging server must not keep a fetch thread alive until its attempt timeout. Let
+    // write-throughs that are under way finish (a file write takes milliseconds); a retry still
+    // waiting out its backoff is interrupted after the grace period.
+    fetcher.close();
     try {
       if (!fetchExecutor.awaitTermination(2, TimeUnit.SECONDS)) {
         fetchExecutor.shutdownNow();
@@ -360,7 +363,6 @@ public final class Registry implements AutoCloseable {
       fetchExecutor.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    fetcher.close();
     if (persistence != null) {
       persistence.close();
     }
