@@ -357,7 +357,10 @@ class RegistryEngineTest {
       return new MockResponse.Builder().code(200).addHeader("Cache-Control", "max-age=300")
           .body(SET1).build();
     });
-    registry.register(registration().build());
+    // Attempts long enough that only the unregister can end this fetch, however slow the test.
+    RetryPolicy patient = RetryPolicy.builder().maxRetries(0)
+        .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(30)).build();
+    registry.register(registration().retryPolicy(patient).build());
     CompletableFuture<JWKSet> waiter = registry.resolveAsync(T, P);
     assertThat(received.await(10, TimeUnit.SECONDS)).isTrue();
 

@@ -564,11 +564,14 @@ public final class ProviderCache {
     }
     ProviderRegistration reg = registration;
     long now = ctx.clock().millis();
-    long expiresAt = restored.expiresAt().toEpochMilli();
+    // A snapshot never buys more freshness than a fetch could: at most max_ttl from when it was
+    // written (and a write "in the future" counts as now), so a planted far-future expiry is cut.
+    long persisted = Math.min(restored.fetchedAt().toEpochMilli(), now);
+    long expiresAt = Math.min(restored.expiresAt().toEpochMilli(),
+        persisted + reg.maxTtl().toMillis());
     long ttl = Math.max(0, expiresAt - now);
     long next = expiresAt > now ? nextRefreshAt(reg, now, expiresAt, ttl) : Long.MAX_VALUE;
-    Payload p = new Payload(restored.jwks(), restored.headers(),
-        restored.fetchedAt().toEpochMilli(), expiresAt, next,
+    Payload p = new Payload(restored.jwks(), restored.headers(), persisted, expiresAt, next,
         expiresAt + reg.staleWhileError().toMillis(), 0, 0, null);
     state = CacheState.ready(p, now < expiresAt);
     scheduleTimerLocked();
