@@ -557,6 +557,10 @@ public final class ProviderCache {
    * Installs a payload restored from a snapshot when nothing newer is cached. An expired one is
    * installed stale and refreshed on first use, never at once, so a fleet restart does not
    * stampede upstream.
+   *
+   * <p>A snapshot cannot buy more freshness than a fetch could: an expiry further ahead than
+   * max_ttl from now (a corrupt or planted snapshot saying "year 3099") is cut to now + max_ttl,
+   * and a fetch time in the future to now.
    */
   public synchronized boolean restore(ParsedRestore restored) {
     if (state.closed || state.payload != null || state.flight != null) {
@@ -564,11 +568,13 @@ public final class ProviderCache {
     }
     ProviderRegistration reg = registration;
     long now = ctx.clock().millis();
-    long expiresAt = restored.expiresAt().toEpochMilli();
+    long expiresAt = Math.min(restored.expiresAt().toEpochMilli(),
+        now + reg.maxTtl().toMillis());
+    long fetchedAt = Math.min(restored.fetchedAt().toEpochMilli(), now);
     long ttl = Math.max(0, expiresAt - now);
     long next = expiresAt > now ? nextRefreshAt(reg, now, expiresAt, ttl) : Long.MAX_VALUE;
     Payload p = new Payload(restored.jwks(), restored.headers(),
-        restored.fetchedAt().toEpochMilli(), expiresAt, next,
+        fetchedAt, expiresAt, next,
         expiresAt + reg.staleWhileError().toMillis(), 0, 0, null);
     state = CacheState.ready(p, now < expiresAt);
     scheduleTimerLocked();
