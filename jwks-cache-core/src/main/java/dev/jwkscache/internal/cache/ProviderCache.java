@@ -52,6 +52,18 @@ public final class ProviderCache {
   private Scheduler.Cancellable timer;
   private boolean privateMaterialLogged;
 
+  /**
+   * Test-only observer of every state change (see the reliability tests); null in production.
+   * Read only when the state changes, never on the resolve path.
+   */
+  static volatile TransitionHook transitionHook;
+
+  /** Sees every transition of every pair, in order, under the pair's monitor. Must be quick. */
+  interface TransitionHook {
+    void onTransition(ProviderCache cache, CacheState from, CacheState to, long nowMillis,
+        String cause);
+  }
+
   public ProviderCache(ProviderRegistration registration, EngineContext ctx) {
     this.registration = registration;
     this.ctx = ctx;
@@ -295,6 +307,19 @@ public final class ProviderCache {
 
   // ---------------------------------------------------------------- transitions
 
+  /**
+   * Every state change goes through here, under this object's monitor; {@code now} is the clock
+   * reading the change was decided on (0 where time plays no part).
+   */
+  private void transition(CacheState next, String cause, long now) {
+    CacheState previous = state;
+    state = next;
+    TransitionHook hook = transitionHook;
+    if (hook != null) {
+      hook.onTransition(this, previous, next, now, cause);
+    }
+  }
+
   /** The flight of state {@code expected}, started if needed; null when the state moved on. */
   private synchronized CompletableFuture<Payload> joinOrStart(CacheState expected) {
     if (state != expected) {
@@ -309,8 +334,8 @@ public final class ProviderCache {
   private CompletableFuture<Payload> startLocked(CacheState s, long now) {
     CompletableFuture<Payload> flight = new CompletableFuture<>();
     Payload base = s.payload;
-    state = base == null ? CacheState.loading(flight)
-        : CacheState.refreshing(base, s.fresh, flight);
+    transition(base == null ? CacheState.loading(flight)
+        : CacheState.refreshing(base, s.fresh, flight), "fetch-start", now);
     lastFetchStart = now;
     long gen = generation;
     ProviderRegistration reg = registration;
@@ -318,7 +343,7 @@ public final class ProviderCache {
     try {
       ctx.fetchExecutor().execute(() -> runFetch(flight, gen, reg, base));
     } catch (RejectedExecutionException e) {
-      state = CacheState.CLOSED;
+      transition(CacheState.CLOSED, "closed", now);
       flight.completeExceptionally(new dev.jwkscache.RegistryClosedException());
     }
     return flight;
@@ -362,7 +387,7 @@ public final class ProviderCache {
       stored = toPayload(reg, base, result, now);
       current = gen == generation && !state.closed;
       if (current) {
-        state = CacheState.ready(stored, now < stored.expiresAt);
+        transition(CacheState.ready(stored, now < stored.expiresAt), "fetch-success", now);
         stats.refreshed(true, nanos);
         scheduleTimerLocked();
         if (result instanceof FetchResult.Fetched f && f.jwks().privateMaterialDropped()
@@ -434,14 +459,15 @@ public final class ProviderCache {
           if (error instanceof UpstreamStatusException u && u.retryAfter().isPresent()) {
             backoff = Math.max(backoff, u.retryAfter().get().toMillis());
           }
-          state = CacheState.ready(p.failed(now + backoff, error), now < p.expiresAt);
+          transition(CacheState.ready(p.failed(now + backoff, error), now < p.expiresAt),
+              "fetch-failure-kept", now);
           log.warn("Refresh of {} failed (attempt {} in a row); serving the cached set until {}: {}",
               reg.jwksUrl(), p.errorCount + 1, Instant.ofEpochMilli(p.staleUntil),
               error.getMessage());
         } else {
           long negative = reg.negativeCacheTtl().toMillis();
-          state = negative > 0 ? CacheState.emptyRemembering(error, now + negative)
-              : CacheState.EMPTY;
+          transition(negative > 0 ? CacheState.emptyRemembering(error, now + negative)
+              : CacheState.EMPTY, "fetch-failure-dropped", now);
           log.warn("Fetching {} failed and no servable set is cached: {}", reg.jwksUrl(),
               error.getMessage());
         }
@@ -509,12 +535,12 @@ public final class ProviderCache {
     long now = ctx.clock().millis();
     if (s.fresh && now >= p.expiresAt) {
       s = s.expired();
-      state = s;
+      transition(s, "expired", now);
     }
     if (!s.fresh && s.flight == null && p.errorCount > 0 && now >= p.staleUntil) {
       log.warn("The cached set of {} is past its stale window after failed refreshes; dropped",
           registration.jwksUrl());
-      state = CacheState.EMPTY;
+      transition(CacheState.EMPTY, "stale-window-over", now);
       return;
     }
     if (s.flight == null && now >= refreshDue(p)) {
@@ -535,7 +561,7 @@ public final class ProviderCache {
     if (!previous.jwksUrl().equals(next.jwksUrl())) {
       generation++;
       cancelTimer();
-      state = CacheState.EMPTY;
+      transition(CacheState.EMPTY, "url-change", 0);
     }
   }
 
@@ -546,7 +572,7 @@ public final class ProviderCache {
       generation++;
       cancelTimer();
       flight = state.flight;
-      state = CacheState.CLOSED;
+      transition(CacheState.CLOSED, "closed", 0);
     }
     if (flight != null) {
       flight.completeExceptionally(notRegistered());
@@ -576,7 +602,7 @@ public final class ProviderCache {
     Payload p = new Payload(restored.jwks(), restored.headers(),
         fetchedAt, expiresAt, next,
         expiresAt + reg.staleWhileError().toMillis(), 0, 0, null);
-    state = CacheState.ready(p, now < expiresAt);
+    transition(CacheState.ready(p, now < expiresAt), "restore", now);
     scheduleTimerLocked();
     return true;
   }
