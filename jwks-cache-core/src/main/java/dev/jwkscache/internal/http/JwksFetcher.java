@@ -93,6 +93,11 @@ public final class JwksFetcher implements AutoCloseable {
         .build());
   }
 
+  /** Cancels the fetches in progress (they fail at once); used when the registry closes. */
+  public void cancelRunning() {
+    clients.cancelAll();
+  }
+
   @Override
   public void close() {
     derived.clear();

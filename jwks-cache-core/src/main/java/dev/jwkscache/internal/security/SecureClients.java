@@ -168,6 +168,14 @@ public final class SecureClients implements AutoCloseable {
     return Map.copyOf(frozen);
   }
 
+  /**
+   * Cancels every call in progress on any client made here (they share one dispatcher): a call
+   * blocked reading a hanging upstream ignores thread interrupts, but not a cancel.
+   */
+  public void cancelAll() {
+    base.dispatcher().cancelAll();
+  }
+
   @Override
   public void close() {
     base.dispatcher().executorService().shutdown();
