@@ -141,6 +141,52 @@ class FaultInjectionTest {
     assertThat(upstream.requests()).isGreaterThan(10);
   }
 
+  /**
+   * Found by the soak: when the fetch threads are all busy with hanging upstreams, a stale pair's
+   * refresh sits in the queue, and every caller of that pair used to wait a whole retry deadline
+   * for it, one after the other (throughput fell from millions of resolves per second to one).
+   * Now only the callers of the first deadline wait; later ones get the stale set at once.
+   */
+  @Test
+  void aRefreshStuckBehindOtherFetchesMakesCallersWaitOneDeadlineNotOneEach() throws Exception {
+    JwksServer hanging = new JwksServer();
+    toClose.add(hanging);
+    hanging.serve(SET1, 60);
+    upstream.serve(SET1, 60);
+    Registry registry = manual(Registry.builder().fetchThreads(1));
+    registry.register(ProviderRegistration.builder(T, "hangs", hanging.url())
+        .prefetchJitter(Duration.ZERO).retryPolicy(RetryPolicy.builder().maxRetries(0)
+            .attemptTimeout(Duration.ofSeconds(3)).initialBackoff(Duration.ofMillis(10))
+            .maxBackoff(Duration.ofMillis(10)).deadline(Duration.ofSeconds(3)).build())
+        .build());
+    registry.register(registration(upstream.url()).staleWhileError(Duration.ofMinutes(10))
+        .retryPolicy(RetryPolicy.builder().maxRetries(0).attemptTimeout(Duration.ofSeconds(1))
+            .initialBackoff(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(10))
+            .deadline(Duration.ofSeconds(1)).build()).build());
+    registry.resolve(T, "hangs");
+    JWKSet cached = registry.resolve(T, P);
+
+    hanging.respond(r -> slowJwks(10_000));
+    registry.refresh(T, "hangs"); // holds the only fetch thread for 3 s
+    time.advance(Duration.ofSeconds(61)); // both expire; P's refresh is queued behind
+    assertThat(registry.providerStatus(T, P).state()).isEqualTo(ProviderState.REFRESHING);
+
+    long t0 = System.nanoTime();
+    assertThat(registry.resolve(T, P)).isSameAs(cached); // waits its deadline, gets stale
+    long first = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    t0 = System.nanoTime();
+    for (int i = 0; i < 100; i++) {
+      assertThat(registry.resolve(T, P)).isSameAs(cached);
+    }
+    long next100 = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertThat(first).isBetween(900L, 2_500L);
+    assertThat(next100).isLessThan(500L);
+    // the queued refresh still runs and lands
+    waitFor(() -> registry.providerStatus(T, P).state() == ProviderState.READY
+        && registry.providerStatus(T, P).expiresAt().isAfter(time.instant()));
+    assertThat(upstream.requests()).isEqualTo(2);
+  }
+
   /** A malformed or oversized refresh never replaces the cached set. */
   @Test
   void aMalformedOrOversizedRefreshKeepsTheCachedSet() throws Exception {

@@ -176,6 +176,17 @@ public final class ProviderCache {
           stats.staleServe();
           return CompletableFuture.completedFuture(p);
         }
+        if (inStaleWindow && s.flight != null && System.nanoTime() - s.flightStartNanos
+            >= registration.retryPolicy().deadline().toNanos()) {
+          // The refresh in flight has already kept callers waiting a whole retry deadline (a
+          // hanging upstream, or queued behind other pairs' fetches): serve the stale set at
+          // once rather than make every later caller wait a deadline again.
+          if (count) {
+            stats.hit();
+          }
+          stats.staleServe();
+          return CompletableFuture.completedFuture(p);
+        }
         CompletableFuture<Payload> flight = joinOrStart(s);
         if (flight == null) {
           continue;
@@ -335,7 +346,7 @@ public final class ProviderCache {
     CompletableFuture<Payload> flight = new CompletableFuture<>();
     Payload base = s.payload;
     transition(base == null ? CacheState.loading(flight)
-        : CacheState.refreshing(base, s.fresh, flight), "fetch-start", now);
+        : CacheState.refreshing(base, s.fresh, flight, System.nanoTime()), "fetch-start", now);
     lastFetchStart = now;
     long gen = generation;
     ProviderRegistration reg = registration;

@@ -38,7 +38,7 @@ class TransitionRecorderTest {
     CacheState loading = CacheState.loading(f1);
     Payload p = payload(100, 160, 0);
     CacheState ready = CacheState.ready(p, true);
-    CacheState refreshing = CacheState.refreshing(p, true, f2);
+    CacheState refreshing = CacheState.refreshing(p, true, f2, 0);
     CacheState kept = CacheState.ready(p.failed(120, new RuntimeException()), true);
     CacheState expired = kept.expired();
     assertThat(check(
@@ -56,7 +56,7 @@ class TransitionRecorderTest {
     CompletableFuture<Payload> f = new CompletableFuture<>();
     Payload p = payload(100, 160, 0);
     CacheState ready = CacheState.ready(p, true);
-    CacheState refreshing = CacheState.refreshing(p, true, f);
+    CacheState refreshing = CacheState.refreshing(p, true, f, 0);
     // dropped inside its stale window
     assertThat(check(CacheState.EMPTY, ready, 0L, "restore",
         ready, refreshing, 110L, "fetch-start",
@@ -69,7 +69,7 @@ class TransitionRecorderTest {
     // a second fetch while one is in flight
     assertThat(check(CacheState.EMPTY, ready, 0L, "restore",
         ready, refreshing, 110L, "fetch-start",
-        refreshing, CacheState.refreshing(p, true, f), 111L, "fetch-start"))
+        refreshing, CacheState.refreshing(p, true, f, 0), 111L, "fetch-start"))
         .singleElement().asString().contains("second fetch");
     // expired early, and anything after close
     CacheState early = ready.expired();
