@@ -101,7 +101,7 @@ class FaultInjectionTest {
    * clock runs through many TTLs. No resolve may fail while a stale set is servable.
    */
   @Test
-  void aFlappingUpstreamNeverFailsAResolveWhileAStaleSetIsServable() {
+  void aFlappingUpstreamNeverFailsAResolveWhileAStaleSetIsServable() throws Exception {
     AtomicInteger n = new AtomicInteger();
     upstream.respond(r -> switch (n.getAndIncrement() % 5) {
       case 0 -> new MockResponse.Builder().code(200).addHeader("Cache-Control", "max-age=60")
@@ -134,6 +134,9 @@ class FaultInjectionTest {
           failedWhileServable++;
         }
       }
+      // let a refresh running in the background land before the clock moves on
+      waitFor(() -> registry.providerStatus(T, P).state() != ProviderState.REFRESHING
+          && registry.providerStatus(T, P).state() != ProviderState.LOADING);
     }
     assertThat(failedWhileServable).isZero();
     assertThat(stale).as("the scenario served stale sets").isPositive();
@@ -142,10 +145,10 @@ class FaultInjectionTest {
   }
 
   /**
-   * Found by the soak: when the fetch threads are all busy with hanging upstreams, a stale pair's
-   * refresh sits in the queue, and every caller of that pair used to wait a whole retry deadline
-   * for it, one after the other (throughput fell from millions of resolves per second to one).
-   * Now only the callers of the first deadline wait; later ones get the stale set at once.
+   * When the fetch threads are all busy with hanging upstreams, a stale pair's first refresh
+   * (no failure yet) sits in the queue; every caller of that pair used to wait a whole retry
+   * deadline for it, one after the other. Now only the callers of the first deadline wait; later
+   * ones get the stale set at once.
    */
   @Test
   void aRefreshStuckBehindOtherFetchesMakesCallersWaitOneDeadlineNotOneEach() throws Exception {
@@ -185,6 +188,51 @@ class FaultInjectionTest {
     waitFor(() -> registry.providerStatus(T, P).state() == ProviderState.READY
         && registry.providerStatus(T, P).expiresAt().isAfter(time.instant()));
     assertThat(upstream.requests()).isEqualTo(2);
+  }
+
+  /**
+   * Found by the soak: during an outage every caller of an expired pair waited a whole retry
+   * deadline for the next refresh attempt, which failed again, so each resolve took 8 s while a
+   * stale set was there to serve (two resolving threads fell from ~13 million resolves per second
+   * to one). Only the first caller after a failure-free expiry waits now; once a refresh has
+   * failed, callers get the stale set at once and the next attempt runs in the background.
+   */
+  @Test
+  void afterAFailedRefreshCallersGetTheStaleSetAtOnceWhileTheNextAttemptRuns() throws Exception {
+    upstream.serve(SET1, 60);
+    Registry registry = manual(Registry.builder());
+    registry.register(registration(upstream.url()).staleWhileError(Duration.ofMinutes(10))
+        .refreshEarly(Duration.ofSeconds(1)).retryPolicy(RetryPolicy.builder().maxRetries(0)
+            .attemptTimeout(Duration.ofSeconds(1)).initialBackoff(Duration.ofSeconds(1))
+            .maxBackoff(Duration.ofSeconds(1)).deadline(Duration.ofSeconds(1))
+            .jitter(JitterStrategy.NONE).build()).build());
+    JWKSet cached = registry.resolve(T, P);
+    events.drain();
+    upstream.respond(r -> slowJwks(10_000));
+
+    time.advance(Duration.ofSeconds(61)); // refresh-ahead at 59 hangs; the set expires at 60
+    long t0 = System.nanoTime();
+    assertThat(registry.resolve(T, P)).isSameAs(cached); // no failure yet: waits for it
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isGreaterThan(500);
+    events.await(1);
+    assertThat(registry.providerStatus(T, P).errorCount()).isEqualTo(1);
+
+    time.advance(Duration.ofSeconds(2)); // past the backoff
+    int before = upstream.requests();
+    t0 = System.nanoTime();
+    for (int i = 0; i < 1_000; i++) {
+      assertThat(registry.resolve(T, P)).isSameAs(cached);
+      assertThat(registry.resolveKey(T, P, "e1").getKeyID()).isEqualTo("e1");
+    }
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(500);
+    // one attempt was started in the background by the first of those callers, no more
+    waitFor(() -> upstream.requests() == before + 1);
+    assertThat(registry.providerStatus(T, P).state()).isEqualTo(ProviderState.REFRESHING);
+    events.await(1);
+    upstream.serve(SET1, 60);
+    time.advance(Duration.ofSeconds(2));
+    waitFor(() -> registry.providerStatus(T, P).errorCount() == 0);
+    assertThat(upstream.requests()).isEqualTo(before + 2);
   }
 
   /** A malformed or oversized refresh never replaces the cached set. */

@@ -176,11 +176,16 @@ public final class ProviderCache {
           stats.staleServe();
           return CompletableFuture.completedFuture(p);
         }
-        if (inStaleWindow && s.flight != null && System.nanoTime() - s.flightStartNanos
-            >= registration.retryPolicy().deadline().toNanos()) {
-          // The refresh in flight has already kept callers waiting a whole retry deadline (a
-          // hanging upstream, or queued behind other pairs' fetches): serve the stale set at
-          // once rather than make every later caller wait a deadline again.
+        if (inStaleWindow && (p.errorCount > 0 || (s.flight != null
+            && System.nanoTime() - s.flightStartNanos
+                >= registration.retryPolicy().deadline().toNanos()))) {
+          // The last refresh failed, or the one in flight has already kept callers waiting a
+          // whole retry deadline (a hanging upstream, or queued behind other pairs' fetches):
+          // the upstream is known to be in trouble, so serve the stale set at once and let the
+          // next attempt run in the background, rather than make every caller wait a deadline.
+          if (s.flight == null && joinOrStart(s) == null) {
+            continue;
+          }
           if (count) {
             stats.hit();
           }
