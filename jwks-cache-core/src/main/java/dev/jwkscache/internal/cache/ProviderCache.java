@@ -641,14 +641,20 @@ public final class ProviderCache {
     Payload p = s.payload;
     String tenant = reg.tenantId();
     String provider = reg.providerId();
-    long requests = stats.requests();
-    double hitRate = requests == 0 ? 0 : (double) stats.hits() / requests;
-    double staleRatio = requests == 0 ? 0 : (double) stats.staleServes() / requests;
+    // One read of each counter, stale serves first: every stale serve was counted as a hit or a
+    // miss before, so the figures of one status agree (hit_rate and stale ratio stay <= 1) even
+    // while other threads count.
+    long staleServes = stats.staleServes();
+    long hits = stats.hits();
+    long misses = stats.misses();
+    long requests = hits + misses;
+    double hitRate = requests == 0 ? 0 : (double) hits / requests;
+    double staleRatio = requests == 0 ? 0 : (double) staleServes / requests;
     List<StatusMetric> metrics = new java.util.ArrayList<>(List.of(
         metric("jwks_cache_requests_total", requests, tenant, provider),
-        metric("jwks_cache_hits_total", stats.hits(), tenant, provider),
-        metric("jwks_cache_misses_total", stats.misses(), tenant, provider),
-        metric("jwks_cache_stale_total", stats.staleServes(), tenant, provider),
+        metric("jwks_cache_hits_total", hits, tenant, provider),
+        metric("jwks_cache_misses_total", misses, tenant, provider),
+        metric("jwks_cache_stale_total", staleServes, tenant, provider),
         metric("jwks_cache_refresh_success_total", stats.refreshSuccesses(), tenant, provider),
         metric("jwks_cache_refresh_errors_total", stats.refreshErrors(), tenant, provider),
         metric("jwks_cache_persistence_failures_total", stats.persistenceFailures(), tenant,
