@@ -22,8 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code /<tenant>/<provider>/jwks.json} (kid {@code <tenant>.<provider>.k1}), cycling through
  * three phases: healthy (still 3 % of answers fail), slow (every answer stalls 0.5 to 5 s, past
  * the default 3 s attempt timeout about half of the time) and failing (500, 503, connections
- * closed without an answer and
- * malformed JSON only).
+ * closed without an answer, and malformed JSON only).
  */
 final class FlappingUpstream implements AutoCloseable {
   enum Phase { HEALTHY, SLOW, FAILING }
