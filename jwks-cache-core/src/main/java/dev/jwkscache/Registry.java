@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -110,7 +109,9 @@ public final class Registry implements AutoCloseable {
    */
   public void register(ProviderRegistration registration) {
     ensureOpen();
-    Objects.requireNonNull(registration, "registration");
+    if (registration == null) {
+      throw new ValidationException("registration", "Must not be null.");
+    }
     if (config.requireHttps && registration.requireHttpsSet() && !registration.requireHttps()) {
       throw new SecurityViolationException("Registration " + registration.tenantId() + "/"
           + registration.providerId() + " opts out of https, but this registry requires https "
@@ -458,13 +459,13 @@ public final class Registry implements AutoCloseable {
 
     /** refresh_early for registrations that do not set it (default 30 s). */
     public Builder defaultRefreshEarly(Duration value) {
-      this.defaultRefreshEarly = Objects.requireNonNull(value, "value");
+      this.defaultRefreshEarly = required(value, "refresh_early");
       return this;
     }
 
     /** stale_while_error for registrations that do not set it (default 60 s). */
     public Builder defaultStaleWhileError(Duration value) {
-      this.defaultStaleWhileError = Objects.requireNonNull(value, "value");
+      this.defaultStaleWhileError = required(value, "stale_while_error");
       return this;
     }
 
@@ -486,6 +487,7 @@ public final class Registry implements AutoCloseable {
 
     /** Replaces the registry allowlist. */
     public Builder allowedDomains(Collection<String> domains) {
+      required(domains, "allowed_domains");
       allowedDomains.clear();
       domains.forEach(this::addAllowedDomain);
       return this;
@@ -508,13 +510,13 @@ public final class Registry implements AutoCloseable {
 
     /** The time source for freshness decisions (default UTC system clock). */
     public Builder clock(Clock value) {
-      this.clock = Objects.requireNonNull(value, "clock");
+      this.clock = required(value, "clock");
       return this;
     }
 
     /** The timer service (default: one shared daemon thread). */
     public Builder scheduler(Scheduler value) {
-      this.scheduler = Objects.requireNonNull(value, "scheduler");
+      this.scheduler = required(value, "scheduler");
       return this;
     }
 
@@ -529,13 +531,13 @@ public final class Registry implements AutoCloseable {
 
     /** Source of jitter; inject a seeded one for reproducible tests. */
     public Builder random(RandomGenerator value) {
-      this.random = Objects.requireNonNull(value, "random");
+      this.random = required(value, "random");
       return this;
     }
 
     /** Receives registration, refresh and persistence events (metrics, audit). */
     public Builder listener(CacheEventListener value) {
-      this.listener = Objects.requireNonNull(value, "listener");
+      this.listener = required(value, "listener");
       return this;
     }
 
@@ -545,7 +547,7 @@ public final class Registry implements AutoCloseable {
      * Redis store of module jwks-cache-redis for a fleet.
      */
     public Builder snapshotStore(SnapshotStore value) {
-      this.store = Objects.requireNonNull(value, "store");
+      this.store = required(value, "store");
       return this;
     }
 
@@ -554,7 +556,7 @@ public final class Registry implements AutoCloseable {
      * valid seal: whoever can write to the store cannot plant keys.
      */
     public Builder snapshotSealer(SnapshotSealer value) {
-      this.sealer = Objects.requireNonNull(value, "sealer");
+      this.sealer = required(value, "sealer");
       return this;
     }
 
@@ -572,6 +574,13 @@ public final class Registry implements AutoCloseable {
 
     public Registry build() {
       return new Registry(this);
+    }
+
+    private static <T> T required(T value, String field) {
+      if (value == null) {
+        throw new ValidationException(field, "Must not be null.");
+      }
+      return value;
     }
   }
 }
