@@ -54,8 +54,11 @@ import org.slf4j.LoggerFactory;
 public final class Registry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Registry.class);
 
-  /** tenant -> provider -> cache; two lookups, so a resolve allocates no composite key. */
-  private final ConcurrentHashMap<String, ConcurrentHashMap<String, ProviderCache>> tenants =
+  /**
+   * tenant -> its providers; a hash lookup then a scan of a few entries, so a resolve allocates no
+   * composite key.
+   */
+  private final ConcurrentHashMap<String, TenantProviders> tenants =
       new ConcurrentHashMap<>();
   private final Builder config;
   private final EngineContext ctx;
@@ -130,16 +133,15 @@ public final class Registry implements AutoCloseable {
         config.allowedDomains, config.defaultRefreshEarly, config.defaultStaleWhileError);
     ProviderCache[] created = new ProviderCache[1];
     tenants.compute(effective.tenantId(), (t, providers) -> {
-      ConcurrentHashMap<String, ProviderCache> map =
-          providers != null ? providers : new ConcurrentHashMap<>();
-      ProviderCache existing = map.get(effective.providerId());
+      TenantProviders tenant = providers != null ? providers : new TenantProviders();
+      ProviderCache existing = tenant.get(effective.providerId());
       if (existing != null) {
         existing.reconfigure(effective);
       } else {
         created[0] = new ProviderCache(effective, ctx);
-        map.put(effective.providerId(), created[0]);
+        tenant.add(created[0]);
       }
-      return map;
+      return tenant;
     });
     if (created[0] != null) {
       notifyListener(l -> l.onRegistered(created[0].stats()));
@@ -279,8 +281,8 @@ public final class Registry implements AutoCloseable {
   public List<ProviderStatus> allStatuses() {
     ensureOpen();
     List<ProviderStatus> out = new ArrayList<>();
-    for (ConcurrentHashMap<String, ProviderCache> providers : tenants.values()) {
-      for (ProviderCache cache : providers.values()) {
+    for (TenantProviders providers : tenants.values()) {
+      for (ProviderCache cache : providers.all()) {
         out.add(cache.status());
       }
     }
@@ -290,7 +292,7 @@ public final class Registry implements AutoCloseable {
   /** Every registered pair's cache, for the persistence and server layers. */
   Collection<ProviderCache> caches() {
     List<ProviderCache> out = new ArrayList<>();
-    tenants.values().forEach(m -> out.addAll(m.values()));
+    tenants.values().forEach(t -> out.addAll(t.all()));
     return out;
   }
 
@@ -381,7 +383,7 @@ public final class Registry implements AutoCloseable {
       throw new ValidationException(tenantId == null ? "tenant_id" : "provider_id",
           "Must not be null.");
     }
-    ConcurrentHashMap<String, ProviderCache> providers = tenants.get(tenantId);
+    TenantProviders providers = tenants.get(tenantId);
     ProviderCache cache = providers == null ? null : providers.get(providerId);
     if (cache == null) {
       throw new NotRegisteredException(tenantId, providerId);

@@ -43,6 +43,7 @@ public final class ProviderCache {
 
   private final EngineContext ctx;
   private final ProviderStats stats;
+  private final String providerId;
   private volatile CacheState state = CacheState.EMPTY;
   private volatile ProviderRegistration registration;
   /** Start of the last upstream fetch (clock millis); the unknown-kid cooldown runs from it. */
@@ -68,6 +69,12 @@ public final class ProviderCache {
     this.registration = registration;
     this.ctx = ctx;
     this.stats = new ProviderStats(registration.tenantId(), registration.providerId());
+    this.providerId = registration.providerId();
+  }
+
+  /** The provider id (fixed for the life of this cache). */
+  public String providerId() {
+    return providerId;
   }
 
   public ProviderRegistration registration() {

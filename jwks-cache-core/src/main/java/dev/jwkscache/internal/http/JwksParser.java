@@ -192,9 +192,7 @@ public final class JwksParser {
     if (symmetric > 0) {
       LOG.debug("Dropped {} symmetric key(s) from the JWKS of {}", symmetric, url);
     }
-    JWKSet set = new JWKSet(publicJwks);
-    String json = set.toString(true);
-    return new ParsedJwks(set, entries, json, skipped, privateDropped);
+    return new ParsedJwks(new JWKSet(publicJwks), entries, skipped, privateDropped);
   }
 
   private static JWK parseOne(Object raw, int index, String url, boolean warn) {
