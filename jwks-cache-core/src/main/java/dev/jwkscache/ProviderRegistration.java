@@ -431,6 +431,11 @@ public final class ProviderRegistration {
       } catch (URISyntaxException e) {
         throw new ValidationException("jwks_url",
             "Must be an absolute http(s) URL; '" + text + "' does not parse: " + e.getReason());
+      } catch (IllegalArgumentException e) {
+        // The JDK's parser throws NumberFormatException for an over-long IPv4 part inside an
+        // IPv6 literal ("https://[::ffff:127.0.0.0555555555555.1]/"), found by fuzzing.
+        throw new ValidationException("jwks_url",
+            "Must be an absolute http(s) URL; '" + text + "' does not parse: malformed address.");
       }
       String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
       if (!uri.isAbsolute() || !("https".equals(scheme) || "http".equals(scheme))) {

@@ -173,6 +173,11 @@ class ProviderRegistrationTest {
         "absolute http(s) URL");
     assertRefused(() -> ProviderRegistration.builder("t", "p", "https://exa mple.com/").build(),
         "jwks_url", "absolute http(s) URL");
+    // java.net.URI throws NumberFormatException here, not URISyntaxException (fuzzing finding
+    // of the admin API: the PUT answered 500)
+    assertRefused(() -> ProviderRegistration.builder("t", "p",
+        "https://[::ffff:127.0.0.0555555555555555555555555555555555555555.1]/j").build(),
+        "jwks_url", "does not parse");
   }
 
   @Test

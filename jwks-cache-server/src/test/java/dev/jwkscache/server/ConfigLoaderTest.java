@@ -5,13 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jwkscache.server.config.ConfigException;
 import dev.jwkscache.server.config.ConfigLoader;
+import dev.jwkscache.server.config.Durations;
 import dev.jwkscache.server.config.ServerConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
   static final String SECRET = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="; // 32 bytes
@@ -129,5 +135,124 @@ class ConfigLoaderTest {
     assertThat(r.refreshEarly()).isEqualTo(Duration.ofSeconds(45));
     assertThat(r.retryPolicy().initialBackoff()).isEqualTo(Duration.ofMillis(100));
     assertThat(r.retryPolicy().maxBackoff()).isEqualTo(Duration.ofMinutes(2));
+  }
+
+  // ---------------------------------------------------------------- found by ConfigJazzerTest
+
+  static ConfigException refusal(String yaml) {
+    try {
+      parse(yaml);
+    } catch (ConfigException e) {
+      return e;
+    }
+    throw new AssertionError("accepted: " + yaml);
+  }
+
+  @Test
+  void aliasesAreRefusedWithTheirKeyPathInsteadOfReadingTheAnchorName() {
+    // Jackson hands an alias over as the anchor's name: this used to load with the token
+    // "abcdefghijklmnopqrstuvwxyz", which nobody wrote as a value.
+    ConfigException e = refusal("""
+        server:
+          host: &abcdefghijklmnopqrstuvwxyz 127.0.0.1
+          admin_token: *abcdefghijklmnopqrstuvwxyz
+        """);
+    assertThat(e.keyPath()).isEqualTo("server.admin_token");
+    assertThat(e.getMessage()).contains("aliases (*abcdefghijklmnopqrstuvwxyz)", "line 3");
+    assertThat(refusal("x: &acme acme\nproviders: [{tenant_id: *acme, provider_id: p,"
+        + " jwks_url: 'https://a.b/j'}]").keyPath()).isEqualTo("providers[0].tenant_id");
+    assertThat(refusal("base: &b {max_ttl: 1d}\nproviders: [{<<: *b, tenant_id: t}]").keyPath())
+        .isEqualTo("providers[0].<<");
+    assertThat(refusal("a: &a [lol, lol]\nb: &b [*a, *a]\nc: [*b, *b]").keyPath())
+        .isEqualTo("b[0]");
+    // an anchor that is never used is harmless
+    assertThat(parse("server: {port: &p 1}").server().port()).isEqualTo(1);
+  }
+
+  @Test
+  void aSecondDocumentIsRefusedInsteadOfIgnored() {
+    // used to load port 1 and drop the rest without a word
+    assertThat(refusal("server: {port: 1}\n---\nserver: {port: 2}\n").getMessage())
+        .startsWith("(document): Only one YAML document is allowed").contains("line 3");
+    assertThat(parse("---\nserver: {port: 1}\n...\n").server().port()).isEqualTo(1);
+  }
+
+  @Test
+  @Timeout(10)
+  void sizeAndNestingAreBounded() {
+    int max = ConfigLoader.MAX_NESTING_DEPTH;
+    String deep = "{a: ".repeat(max + 1) + "1" + "}".repeat(max + 1);
+    assertThat(refusal(deep).getMessage()).startsWith("(document): Not valid YAML")
+        .contains("nesting depth");
+    assertThat(refusal("[".repeat(100_000)).getMessage()).contains("nesting depth");
+    // 32 levels are still read (and then refused for their unknown key)
+    assertThat(refusal("{a: ".repeat(max) + "1" + "}".repeat(max)).keyPath()).isEqualTo("a");
+
+    String big = "# " + "x".repeat(ConfigLoader.MAX_CONFIG_BYTES) + "\n{}";
+    assertThat(refusal(big).getMessage()).startsWith("(document): Longer than 1048576");
+  }
+
+  @Test
+  @Timeout(10)
+  void aFileIsReadOnlyUpToTheLimit(@TempDir Path dir) throws Exception {
+    Path large = dir.resolve("large.yaml");
+    Files.write(large, ("# " + "x".repeat(ConfigLoader.MAX_CONFIG_BYTES)).getBytes(
+        StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> ConfigLoader.load(large, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("(file): ")
+        .hasMessageContaining("larger than 1048576 bytes");
+    Path latin1 = dir.resolve("latin1.yaml");
+    Files.write(latin1, "server: {host: 'h\u00f4te'}".getBytes(StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(() -> ConfigLoader.load(latin1, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("not UTF-8");
+    Path endless = Path.of("/dev/zero"); // used to be read whole: OutOfMemoryError
+    Assumptions.assumeTrue(Files.isReadable(endless));
+    assertThatThrownBy(() -> ConfigLoader.load(endless, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("larger than");
+  }
+
+  @Test
+  void aNulInTheSnapshotDirectoryIsAConfigErrorNotAnInvalidPathException() {
+    ConfigException e = refusal("persistence: {file: \"snap\\0shots\"}");
+    assertThat(e.keyPath()).isEqualTo("persistence.file");
+    assertThat(e.getMessage()).contains("Not a usable path");
+  }
+
+  @Test
+  void aRedisUriTheJdkCannotParseIsAConfigErrorNotANumberFormatException() {
+    // java.net.URI throws NumberFormatException (not URISyntaxException) for an over-long IPv4
+    // part in an IPv6 literal; found in jwks_url by RegistrationJsonJazzerTest, same code here
+    ConfigException e = refusal("persistence: {redis: 'redis://[::1.2.3.99999999999]:6379',"
+        + " seal_key: {secret: " + SECRET + "}}");
+    assertThat(e.keyPath()).isEqualTo("persistence.redis");
+    assertThat(refusal("providers: [{tenant_id: t, provider_id: p,"
+        + " jwks_url: 'https://[::ffff:127.0.0.0555555555555.1]/j'}]").keyPath())
+        .isEqualTo("providers[0].jwks_url");
+  }
+
+  @Test
+  void blankAndControlKeysAreQuotedSoTheKeyPathIsNeverBlank() {
+    assertThat(refusal("? \n: 1\n").keyPath()).isEqualTo("\"\"");
+    assertThat(refusal("server: {\" \": 1}").keyPath()).isEqualTo("server.\" \"");
+    assertThat(refusal("server: {\"a\\tb\": 1}").keyPath()).isEqualTo("server.\"a\\tb\"");
+  }
+
+  @Test
+  void durationsBeyondTheMillisecondRangeFormatAsIso8601AndParseBack() {
+    // Durations.format used toMillis(): ArithmeticException, and the admin PUT answered 500
+    Duration huge = Duration.ofDays(999_999_999_999L);
+    assertThat(Durations.format(huge)).isEqualTo("PT23999999999976H");
+    assertThat(Durations.parse(Durations.format(huge), "x")).isEqualTo(huge);
+    // a unit form parse() would refuse (13 digits) is not used either: the PUT answer must be
+    // a valid PUT body
+    assertThat(Durations.format(Duration.ofSeconds(1_000_000_000_000L)))
+        .isEqualTo("PT277777777H46M40S");
+    assertThat(Durations.format(Duration.ofSeconds(999_999_999_999L)))
+        .isEqualTo("999999999999s");
+    for (Duration d : new Duration[] {Duration.ofSeconds(Long.MAX_VALUE, 999_999_999),
+        Duration.ofSeconds(Long.MIN_VALUE), Duration.ofMillis(Long.MAX_VALUE),
+        Duration.ofSeconds(-1), Duration.ofNanos(500), Duration.ZERO, Duration.ofMillis(250)}) {
+      assertThat(Durations.parse(Durations.format(d), "x")).as("%s", d).isEqualTo(d);
+    }
   }
 }

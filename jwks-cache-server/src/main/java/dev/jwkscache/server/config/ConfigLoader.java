@@ -1,17 +1,28 @@
 package dev.jwkscache.server.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.jwkscache.ProviderRegistration;
 import dev.jwkscache.Registry;
 import dev.jwkscache.ValidationException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +30,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * Reads the YAML configuration strictly: unknown keys, wrong types and values that break a rule
@@ -30,6 +42,11 @@ import java.util.Map;
  *   <li>{@code JWKS_CACHE_REDIS_URI}: persistence.redis (and selects Redis);</li>
  *   <li>{@code JWKS_CACHE_SEAL_KEY}: persistence.seal_key.secret.</li>
  * </ul>
+ *
+ * <p>Limits (a real configuration is a few KiB, four levels deep): at most {@link
+ * #MAX_CONFIG_BYTES} bytes (and as many characters), {@link #MAX_NESTING_DEPTH} levels of
+ * nesting, one YAML document, and no aliases ({@code *name}): Jackson does not expand them (no
+ * "billion laughs"), it would read the anchor's name instead of its value, so they are refused.
  */
 public final class ConfigLoader {
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -38,20 +55,51 @@ public final class ConfigLoader {
   public static final String DEFAULT_NAMESPACE = "jwks-cache";
   /** Shortest admin token accepted; shorter ones are guessable. */
   public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
+  /** Largest configuration accepted: bytes of the file, characters of the text. */
+  public static final int MAX_CONFIG_BYTES = 1024 * 1024;
+  /** Deepest nesting accepted; a valid configuration needs 4 (providers[i].retry_policy). */
+  public static final int MAX_NESTING_DEPTH = 32;
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+  private static final ObjectMapper YAML = new ObjectMapper(yamlFactory())
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  private static YAMLFactory yamlFactory() {
+    // Jackson reads SnakeYAML's events, not its composed nodes: of the LoaderOptions only the
+    // code point limit applies (a second line behind the length check in parse); nesting depth
+    // and alias count are Composer settings, so nesting is bounded by Jackson's
+    // StreamReadConstraints and aliases are refused by NoAliases below.
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit(MAX_CONFIG_BYTES);
+    return YAMLFactory.builder()
+        .loaderOptions(options)
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxNestingDepth(MAX_NESTING_DEPTH)
+            .maxStringLength(MAX_CONFIG_BYTES)
+            .maxNameLength(MAX_CONFIG_BYTES)
+            .build())
+        .build();
+  }
 
   private ConfigLoader() {
   }
 
   /** Loads a file; relative paths inside it resolve against the file's directory. */
   public static ServerConfig load(Path file, Map<String, String> env) {
-    String text;
-    try {
-      text = Files.readString(file);
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_CONFIG_BYTES + 1); // bounded: /dev/zero or a huge file
     } catch (IOException e) {
       throw new ConfigException("(file)", "Cannot read " + file + ": " + e.getMessage());
+    }
+    if (bytes.length > MAX_CONFIG_BYTES) {
+      throw new ConfigException("(file)", file + " is larger than " + MAX_CONFIG_BYTES
+          + " bytes; a configuration is a few KiB.");
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new ConfigException("(file)", "Cannot read " + file + ": not UTF-8 text.");
     }
     Path base = file.toAbsolutePath().getParent();
     return parse(text, base, env);
@@ -59,15 +107,25 @@ public final class ConfigLoader {
 
   /** Parses YAML text; {@code baseDir} anchors relative paths. */
   public static ServerConfig parse(String yaml, Path baseDir, Map<String, String> env) {
+    if (yaml.length() > MAX_CONFIG_BYTES) {
+      throw new ConfigException("(document)", "Longer than " + MAX_CONFIG_BYTES
+          + " characters; a configuration is a few KiB.");
+    }
     JsonNode root;
-    try {
-      root = YAML.readTree(yaml);
+    try (JsonParser parser = YAML.createParser(yaml)) {
+      root = YAML.readTree(new NoAliases(parser));
+      if (root != null && parser.nextToken() != null) {
+        throw new ConfigException("(document)", "Only one YAML document is allowed; another"
+            + " starts at" + at(parser.currentTokenLocation()) + ".");
+      }
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? ""
           : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()
               + ")";
       throw new ConfigException("(document)", "Not valid YAML" + where + ": "
           + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ConfigException("(document)", "Not valid YAML: " + e.getMessage());
     }
     try {
       return read(root, baseDir, env);
@@ -208,8 +266,13 @@ public final class ConfigLoader {
       if (file != null && file.isBlank()) {
         throw new ValidationException(f.path("file"), "Must be a directory path.");
       }
-      Path p = Path.of(file == null ? DEFAULT_SNAPSHOT_DIR : file.strip());
-      dir = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p).normalize();
+      try {
+        Path p = Path.of(file == null ? DEFAULT_SNAPSHOT_DIR : file.strip());
+        dir = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p).normalize();
+      } catch (InvalidPathException e) {
+        throw new ValidationException(f.path("file"), "Not a usable path: " + e.getReason()
+            + ".");
+      }
     }
     return new ServerConfig.Persistence(true, dir, redisUri,
         namespace == null ? DEFAULT_NAMESPACE : namespace, id, sealSecret);
@@ -221,6 +284,9 @@ public final class ConfigLoader {
       uri = new URI(text.strip());
     } catch (URISyntaxException e) {
       throw new ValidationException(path, "Not a URI: " + e.getReason() + ".");
+    } catch (IllegalArgumentException e) {
+      // java.net.URI throws NumberFormatException for "redis://[::1.2.3.99999999999]"
+      throw new ValidationException(path, "Not a URI: malformed address.");
     }
     if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
       throw new ValidationException(path, "Must be a redis:// or rediss:// URI.");
@@ -274,5 +340,55 @@ public final class ConfigLoader {
       out.add(r);
     }
     return out;
+  }
+
+  private static String at(JsonLocation l) {
+    return l == null ? " an unknown place"
+        : " line " + l.getLineNr() + ", column " + l.getColumnNr();
+  }
+
+  /**
+   * Refuses YAML aliases ({@code *name}). Jackson hands an alias over as a string holding the
+   * anchor's name, so {@code admin_token: *k} would silently read "k"; refusing it is the only
+   * reading that cannot surprise. Anchors alone ({@code &name}) are harmless and accepted.
+   */
+  private static final class NoAliases extends JsonParserDelegate {
+    NoAliases(JsonParser parser) {
+      super(parser);
+    }
+
+    @Override
+    public JsonToken nextToken() throws IOException {
+      JsonToken t = delegate.nextToken();
+      if (t != null && delegate instanceof YAMLParser y && y.isCurrentAlias()) {
+        throw new ConfigException(keyPath(delegate.getParsingContext()), "YAML aliases (*"
+            + y.getText() + ") are not supported; write the value out (at"
+            + at(delegate.currentTokenLocation()) + ").");
+      }
+      return t;
+    }
+
+    @Override
+    public JsonToken nextValue() throws IOException {
+      JsonToken t = nextToken();
+      return t == JsonToken.FIELD_NAME ? nextToken() : t;
+    }
+  }
+
+  /** {@code providers[1].retry_policy} for a parser context. */
+  static String keyPath(JsonStreamContext context) {
+    List<JsonStreamContext> chain = new ArrayList<>();
+    for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+      chain.add(0, c);
+    }
+    StringBuilder path = new StringBuilder();
+    for (JsonStreamContext c : chain) {
+      if (c.inArray()) {
+        path.append('[').append(Math.max(0, c.getCurrentIndex())).append(']');
+      } else if (c.getCurrentName() != null) {
+        path.append(path.length() == 0 ? "" : ".").append(Fields.key(c.getCurrentName()));
+      }
+    }
+    return path.length() == 0 ? "(document)" : path.toString();
   }
 }

@@ -13,6 +13,10 @@ import java.util.regex.Pattern;
  */
 public final class Durations {
   private static final Pattern SHORT = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
+  /** The largest count {@link #SHORT} reads (12 digits). */
+  private static final long MAX_COUNT = 999_999_999_999L;
+  private static final long[] UNIT_MILLIS = {86_400_000L, 3_600_000L, 60_000L, 1000L, 1L};
+  private static final String[] UNIT_NAMES = {"d", "h", "m", "s", "ms"};
 
   private Durations() {
   }
@@ -42,24 +46,29 @@ public final class Durations {
         + " ISO-8601 PT30S; got '" + text + "'.");
   }
 
-  /** The shortest exact form with a unit: {@code 30s}, {@code 250ms}, {@code 24h}. */
+  /**
+   * The shortest exact form with a unit ({@code 30s}, {@code 250ms}, {@code 24h}), or ISO-8601
+   * ({@code PT0.0000005S}, {@code PT-1S}, {@code PT277777777H46M40S}) when no unit form is exact
+   * or {@link #parse} would not read it back (more than 12 digits, negative). Never throws.
+   */
   public static String format(Duration d) {
-    long ms = d.toMillis();
-    if (ms != 0 && Duration.ofMillis(ms).equals(d)) {
-      if (ms % 86_400_000L == 0) {
-        return ms / 86_400_000L + "d";
-      }
-      if (ms % 3_600_000L == 0) {
-        return ms / 3_600_000L + "h";
-      }
-      if (ms % 60_000L == 0) {
-        return ms / 60_000L + "m";
-      }
-      if (ms % 1000 == 0) {
-        return ms / 1000 + "s";
-      }
-      return ms + "ms";
+    long ms;
+    try {
+      ms = d.toMillis();
+    } catch (ArithmeticException e) {
+      return d.toString(); // beyond 292 million years
     }
-    return ms == 0 && d.isZero() ? "0s" : d.toString();
+    if (d.isZero()) {
+      return "0s";
+    }
+    if (ms > 0 && Duration.ofMillis(ms).equals(d)) {
+      for (int i = 0; i < UNIT_MILLIS.length; i++) {
+        if (ms % UNIT_MILLIS[i] == 0) {
+          long n = ms / UNIT_MILLIS[i];
+          return n <= MAX_COUNT ? n + UNIT_NAMES[i] : d.toString();
+        }
+      }
+    }
+    return d.toString();
   }
 }

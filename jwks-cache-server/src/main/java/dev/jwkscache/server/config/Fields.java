@@ -1,5 +1,6 @@
 package dev.jwkscache.server.config;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import dev.jwkscache.ValidationException;
@@ -37,7 +38,18 @@ public final class Fields {
 
   /** The full path of a key of this object. */
   public String path(String key) {
-    return path.isEmpty() ? key : path + "." + key;
+    return path.isEmpty() ? key(key) : path + "." + key(key);
+  }
+
+  /**
+   * A key as it appears in a key path: as is, or JSON-quoted when it is empty, has surrounding
+   * blanks, control characters or quotes (so that a path is never blank or misleading).
+   */
+  static String key(String key) {
+    boolean plain = !key.isEmpty() && key.strip().equals(key)
+        && key.chars().noneMatch(c -> c < 0x20 || c == 0x7f || c == '"');
+    return plain ? key
+        : '"' + new String(JsonStringEncoder.getInstance().quoteAsString(key)) + '"';
   }
 
   private JsonNode get(String key) {

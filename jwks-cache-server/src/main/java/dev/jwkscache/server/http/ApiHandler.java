@@ -1,6 +1,7 @@
 package dev.jwkscache.server.http;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -57,8 +58,10 @@ public final class ApiHandler extends Handler.Abstract {
   private static final Logger audit = LoggerFactory.getLogger("dev.jwkscache.server.admin");
   static final int MAX_BODY_BYTES = 64 * 1024;
   private static final String JSON = "application/json";
+  /** One JSON value and nothing after it (a second object or trailing bytes are refused). */
   private static final ObjectReader BODY_READER = Json.MAPPER.reader()
-      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final Registry registry;
   private final AdminAuth admin;
@@ -350,11 +353,11 @@ public final class ApiHandler extends Handler.Abstract {
       return Reply.problem(Problem.of(415, "unsupported-media-type",
           "The body must be application/json", "Got Content-Type " + type + "."));
     }
-    JsonNode body = readJson(request);
+    byte[] body = readBody(request);
     ProviderRegistration registration;
     ProviderRegistration before;
     try {
-      registration = RegistrationReader.read(tenant, provider, Fields.of(body, ""));
+      registration = registration(tenant, provider, body);
     } catch (ValidationException e) {
       return Reply.problem(Problems.from(e, true, null).instance(request.getHttpURI().getPath()));
     }
@@ -388,13 +391,21 @@ public final class ApiHandler extends Handler.Abstract {
     return reply;
   }
 
-  private JsonNode readJson(Request request) {
-    byte[] bytes;
+  /** At most {@link #MAX_BODY_BYTES} + 1 bytes of the body (one more tells it is too long). */
+  private static byte[] readBody(Request request) {
     try (InputStream in = Content.Source.asInputStream(request)) {
-      bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+      return in.readNBytes(MAX_BODY_BYTES + 1);
     } catch (IOException e) {
       throw new ValidationException("(body)", "Could not read the request body: " + e.getMessage());
     }
+  }
+
+  /**
+   * The admin PUT body as the registration of {@code tenant}/{@code provider}: one JSON object
+   * of at most {@link #MAX_BODY_BYTES} bytes with the registration fields. Any other body is a
+   * {@link ValidationException} naming the field ({@code (body)} for the body as a whole).
+   */
+  static ProviderRegistration registration(String tenant, String provider, byte[] bytes) {
     if (bytes.length > MAX_BODY_BYTES) {
       throw new ValidationException("(body)", "Must be at most " + MAX_BODY_BYTES + " bytes.");
     }
@@ -409,7 +420,7 @@ public final class ApiHandler extends Handler.Abstract {
       throw new ValidationException("(body)", "Must be a JSON object with the registration"
           + " fields (jwks_url at least).");
     }
-    return node;
+    return RegistrationReader.read(tenant, provider, Fields.of(node, ""));
   }
 
   private Reply delete(String tenant, String provider) {
