@@ -95,6 +95,12 @@ public final class LoopbackJwks implements AutoCloseable {
     }
   }
 
+  static {
+    // The JDK server writes headers and body separately; with Nagle on, the body waits for the
+    // client's delayed ACK (~40 ms per response). Real servers set TCP_NODELAY.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private final HttpServer server;
   private final boolean https;
   private final HandshakeCertificates clientCerts;
@@ -220,6 +226,10 @@ public final class LoopbackJwks implements AutoCloseable {
     };
   }
 
+  public static RSAKey generateKey(String kid) {
+    return generate(kid);
+  }
+
   static RSAKey generate(String kid) {
     try {
       return new RSAKeyGenerator(2048).keyID(kid).keyUse(KeyUse.SIGNATURE)
@@ -229,7 +239,7 @@ public final class LoopbackJwks implements AutoCloseable {
     }
   }
 
-  static List<JWK> publicKeys(List<RSAKey> keys) {
+  public static List<JWK> publicKeys(List<RSAKey> keys) {
     List<JWK> pub = new ArrayList<>();
     keys.forEach(k -> pub.add(k.toPublicJWK()));
     return pub;
