@@ -120,6 +120,26 @@ public class HitBenchmark {
     }
   }
 
+  /** 100 counters like ours' per-pair hit counter, for the analysis of the hit's cost. */
+  @State(Scope.Benchmark)
+  public static class Counters {
+    final java.util.concurrent.atomic.LongAdder[] adders =
+        new java.util.concurrent.atomic.LongAdder[PAIRS];
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      for (int i = 0; i < PAIRS; i++) {
+        adders[i] = new java.util.concurrent.atomic.LongAdder();
+      }
+    }
+  }
+
+  /** One LongAdder.increment() on one of 100 adders, round-robin: ours' hit counter alone. */
+  @Benchmark
+  public void counterOnly(Counters s, Cursor c) {
+    s.adders[c.nextIndex()].increment();
+  }
+
   @Benchmark
   public Object oursJwk(OursPairs s, Cursor c) throws Exception {
     return s.lookups[c.nextIndex()].jwk(KID);
