@@ -46,6 +46,8 @@ final class OutageScenario {
     int seconds = Integer.parseInt(Results.arg(args, "seconds", "10"));
     double freshSeconds = Double.parseDouble(Results.arg(args, "fresh-seconds", "3"));
     int peerTtl = Integer.parseInt(Results.arg(args, "peer-ttl-seconds", "45"));
+    // --only=ours skips the peers (and their 45 s wait), for profiling ours alone
+    boolean oursOnly = "ours".equals(Results.arg(args, "only", ""));
     Duration run = Duration.ofSeconds(seconds);
     Duration fresh = Duration.ofMillis((long) (freshSeconds * 1000));
     Map<String, Object> out = obj();
@@ -58,7 +60,7 @@ final class OutageScenario {
 
     try (LoopbackJwks up = LoopbackJwks.http()) {
       long ttlMs = peerTtl * 1000L;
-      List<Contender> peers = List.of(
+      List<Contender> peers = oursOnly ? List.of() : List.of(
           Contender.nimbus("nimbus-defaults",
               b -> b.cache(ttlMs, JWKSourceBuilder.DEFAULT_CACHE_REFRESH_TIMEOUT)),
           Contender.nimbus("nimbus-tolerant",
