@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs every jwks-cache benchmark and scenario side by side with Nimbus JOSE+JWT and Auth0
-# jwks-rsa, then rewrites BENCHMARKS.md at the repository root. One command, about 13 minutes on
+# jwks-rsa, then rewrites BENCHMARKS.md at the repository root. One command, about 13-14 minutes on
 # 2 cores with the short settings below. Each step runs in its own JVM; a step that fails is
 # logged and its section of the report says "no results", the rest still runs.
 #
 # Environment overrides (defaults in brackets):
-#   JMH_HIT       JMH options of HitBenchmark             [-f 1 -wi 2 -w 1s -i 3 -r 1s]
+#   JMH_HIT       JMH options of HitBenchmark             [-f 1 -wi 2 -w 1s -i 5 -r 1s]
 #   JMH_PARSE     JMH options of ParseBenchmark           [-f 1 -wi 1 -w 500ms -i 2 -r 500ms]
 #   JMH_OTHER     JMH options of Refresh/SlowPath         [-f 1 -wi 2 -w 1s -i 3 -r 1s]
 #   SCALE_PAIRS   pairs of ours and the baselines         [100000]
@@ -20,7 +20,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-JMH_HIT=${JMH_HIT:--f 1 -wi 2 -w 1s -i 3 -r 1s}
+JMH_HIT=${JMH_HIT:--f 1 -wi 2 -w 1s -i 5 -r 1s}
 JMH_PARSE=${JMH_PARSE:--f 1 -wi 1 -w 500ms -i 2 -r 500ms}
 JMH_OTHER=${JMH_OTHER:--f 1 -wi 2 -w 1s -i 3 -r 1s}
 SCALE_PAIRS=${SCALE_PAIRS:-100000}

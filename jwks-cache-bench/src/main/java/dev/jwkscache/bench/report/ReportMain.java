@@ -222,7 +222,7 @@ public final class ReportMain {
     head.append("## How to run\n\n```bash\njwks-cache-bench/run-benchmarks.sh\n```\n\n");
     head.append("One command builds the benchmark jar (`mvn -Pbench package`), runs every JMH "
         + "benchmark and scenario below (each in its own JVM), and rewrites this file. It takes "
-        + "about 13 minutes on 2 cores. Results and logs stay in "
+        + "about 13 to 14 minutes on 2 cores (under the 15-minute budget). Results and logs stay in "
         + "`jwks-cache-bench/target/bench-results/`. `mvn verify` at the root only compiles the "
         + "benchmark module: it runs no benchmark and builds no shaded jar.\n\n");
     String settings = text("settings.txt");
