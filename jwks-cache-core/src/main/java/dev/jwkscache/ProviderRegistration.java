@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 
 /**
  * How one tenant/provider pair is fetched and cached. Immutable; built with {@link #builder}.
@@ -240,6 +239,13 @@ public final class ProviderRegistration {
       this.jwksUrl = jwksUrl;
     }
 
+    private static <T> T required(T value, String field) {
+      if (value == null) {
+        throw new ValidationException(field, "Must not be null.");
+      }
+      return value;
+    }
+
     public Builder requireHttps(boolean value) {
       this.requireHttps = value;
       return this;
@@ -247,7 +253,7 @@ public final class ProviderRegistration {
 
     /** Replaces the allowlist; an empty list explicitly allows any host. */
     public Builder allowedDomains(Collection<String> domains) {
-      this.allowedDomains = new ArrayList<>(Objects.requireNonNull(domains, "domains"));
+      this.allowedDomains = new ArrayList<>(required(domains, "allowed_domains"));
       return this;
     }
 
@@ -260,12 +266,12 @@ public final class ProviderRegistration {
     }
 
     public Builder refreshEarly(Duration value) {
-      this.refreshEarly = Objects.requireNonNull(value, "refreshEarly");
+      this.refreshEarly = required(value, "refresh_early");
       return this;
     }
 
     public Builder staleWhileError(Duration value) {
-      this.staleWhileError = Objects.requireNonNull(value, "staleWhileError");
+      this.staleWhileError = required(value, "stale_while_error");
       return this;
     }
 
@@ -296,7 +302,7 @@ public final class ProviderRegistration {
 
     /** SHA-256 SPKI pins in base64; replaces any pins set before. */
     public Builder pinnedSpki(Collection<String> base64Pins) {
-      this.pins = new ArrayList<>(Objects.requireNonNull(base64Pins, "base64Pins"));
+      this.pins = new ArrayList<>(required(base64Pins, "pinned_spki"));
       return this;
     }
 

@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -55,8 +54,11 @@ import org.slf4j.LoggerFactory;
 public final class Registry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Registry.class);
 
-  /** tenant -> provider -> cache; two lookups, so a resolve allocates no composite key. */
-  private final ConcurrentHashMap<String, ConcurrentHashMap<String, ProviderCache>> tenants =
+  /**
+   * tenant -> its providers; a hash lookup then a scan of a few entries, so a resolve allocates no
+   * composite key.
+   */
+  private final ConcurrentHashMap<String, TenantProviders> tenants =
       new ConcurrentHashMap<>();
   private final Builder config;
   private final EngineContext ctx;
@@ -72,7 +74,8 @@ public final class Registry implements AutoCloseable {
     this.fetchExecutor = new ThreadPoolExecutor(b.fetchThreads, b.fetchThreads, 30,
         TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.named("jwks-cache-fetch"));
     this.fetchExecutor.allowCoreThreadTimeOut(true);
-    RandomGenerator random = b.random != null ? b.random : RandomGenerator.of("L64X128MixRandom");
+    RandomGenerator random = synchronizedRandom(
+        b.random != null ? b.random : RandomGenerator.of("L64X128MixRandom"));
     this.fetcher = new JwksFetcher(new SecureClients(b.trustManager, b.refusePrivateAddresses),
         b.clock, random);
     this.persistence = b.store == null ? null
@@ -80,11 +83,12 @@ public final class Registry implements AutoCloseable {
     EngineContext.StoredPayloadHook onStored = persistence != null && b.writeThrough
         ? persistence::written : (cache, payload) -> { };
     this.ctx = new EngineContext(b.clock, scheduler, fetchExecutor, fetcher::fetch,
-        synchronizedRandom(random), b.listener, onStored);
+        random, b.listener, onStored);
   }
 
   private static RandomGenerator synchronizedRandom(RandomGenerator random) {
-    // L64X128MixRandom is not thread-safe; jitter draws are rare, so a monitor is cheap enough.
+    // The generators are not thread-safe and fetch threads draw backoffs concurrently; draws are
+    // rare (one per refresh or retry), so a monitor costs nothing that matters.
     return new RandomGenerator() {
       @Override
       public synchronized long nextLong() {
@@ -108,7 +112,9 @@ public final class Registry implements AutoCloseable {
    */
   public void register(ProviderRegistration registration) {
     ensureOpen();
-    Objects.requireNonNull(registration, "registration");
+    if (registration == null) {
+      throw new ValidationException("registration", "Must not be null.");
+    }
     if (config.requireHttps && registration.requireHttpsSet() && !registration.requireHttps()) {
       throw new SecurityViolationException("Registration " + registration.tenantId() + "/"
           + registration.providerId() + " opts out of https, but this registry requires https "
@@ -127,16 +133,15 @@ public final class Registry implements AutoCloseable {
         config.allowedDomains, config.defaultRefreshEarly, config.defaultStaleWhileError);
     ProviderCache[] created = new ProviderCache[1];
     tenants.compute(effective.tenantId(), (t, providers) -> {
-      ConcurrentHashMap<String, ProviderCache> map =
-          providers != null ? providers : new ConcurrentHashMap<>();
-      ProviderCache existing = map.get(effective.providerId());
+      TenantProviders tenant = providers != null ? providers : new TenantProviders();
+      ProviderCache existing = tenant.get(effective.providerId());
       if (existing != null) {
         existing.reconfigure(effective);
       } else {
         created[0] = new ProviderCache(effective, ctx);
-        map.put(effective.providerId(), created[0]);
+        tenant.add(created[0]);
       }
-      return map;
+      return tenant;
     });
     if (created[0] != null) {
       notifyListener(l -> l.onRegistered(created[0].stats()));
@@ -276,8 +281,8 @@ public final class Registry implements AutoCloseable {
   public List<ProviderStatus> allStatuses() {
     ensureOpen();
     List<ProviderStatus> out = new ArrayList<>();
-    for (ConcurrentHashMap<String, ProviderCache> providers : tenants.values()) {
-      for (ProviderCache cache : providers.values()) {
+    for (TenantProviders providers : tenants.values()) {
+      for (ProviderCache cache : providers.all()) {
         out.add(cache.status());
       }
     }
@@ -287,7 +292,7 @@ public final class Registry implements AutoCloseable {
   /** Every registered pair's cache, for the persistence and server layers. */
   Collection<ProviderCache> caches() {
     List<ProviderCache> out = new ArrayList<>();
-    tenants.values().forEach(m -> out.addAll(m.values()));
+    tenants.values().forEach(t -> out.addAll(t.all()));
     return out;
   }
 
@@ -346,9 +351,12 @@ public final class Registry implements AutoCloseable {
     }
     tenants.clear();
     scheduler.shutdown();
-    // Let write-throughs that are under way finish (a file write takes milliseconds); fetches
-    // still waiting on upstream are interrupted after the grace period.
     fetchExecutor.shutdown();
+    // Upstream calls in flight are cancelled now: their results would be discarded anyway, and
+    // a hanging server must not keep a fetch thread alive until its attempt timeout. Let
+    // write-throughs that are under way finish (a file write takes milliseconds); a retry still
+    // waiting out its backoff is interrupted after the grace period.
+    fetcher.close();
     try {
       if (!fetchExecutor.awaitTermination(2, TimeUnit.SECONDS)) {
         fetchExecutor.shutdownNow();
@@ -358,7 +366,6 @@ public final class Registry implements AutoCloseable {
       fetchExecutor.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    fetcher.close();
     if (persistence != null) {
       persistence.close();
     }
@@ -376,7 +383,7 @@ public final class Registry implements AutoCloseable {
       throw new ValidationException(tenantId == null ? "tenant_id" : "provider_id",
           "Must not be null.");
     }
-    ConcurrentHashMap<String, ProviderCache> providers = tenants.get(tenantId);
+    TenantProviders providers = tenants.get(tenantId);
     ProviderCache cache = providers == null ? null : providers.get(providerId);
     if (cache == null) {
       throw new NotRegisteredException(tenantId, providerId);
@@ -454,13 +461,13 @@ public final class Registry implements AutoCloseable {
 
     /** refresh_early for registrations that do not set it (default 30 s). */
     public Builder defaultRefreshEarly(Duration value) {
-      this.defaultRefreshEarly = Objects.requireNonNull(value, "value");
+      this.defaultRefreshEarly = required(value, "refresh_early");
       return this;
     }
 
     /** stale_while_error for registrations that do not set it (default 60 s). */
     public Builder defaultStaleWhileError(Duration value) {
-      this.defaultStaleWhileError = Objects.requireNonNull(value, "value");
+      this.defaultStaleWhileError = required(value, "stale_while_error");
       return this;
     }
 
@@ -482,6 +489,7 @@ public final class Registry implements AutoCloseable {
 
     /** Replaces the registry allowlist. */
     public Builder allowedDomains(Collection<String> domains) {
+      required(domains, "allowed_domains");
       allowedDomains.clear();
       domains.forEach(this::addAllowedDomain);
       return this;
@@ -504,13 +512,13 @@ public final class Registry implements AutoCloseable {
 
     /** The time source for freshness decisions (default UTC system clock). */
     public Builder clock(Clock value) {
-      this.clock = Objects.requireNonNull(value, "clock");
+      this.clock = required(value, "clock");
       return this;
     }
 
     /** The timer service (default: one shared daemon thread). */
     public Builder scheduler(Scheduler value) {
-      this.scheduler = Objects.requireNonNull(value, "scheduler");
+      this.scheduler = required(value, "scheduler");
       return this;
     }
 
@@ -525,13 +533,13 @@ public final class Registry implements AutoCloseable {
 
     /** Source of jitter; inject a seeded one for reproducible tests. */
     public Builder random(RandomGenerator value) {
-      this.random = Objects.requireNonNull(value, "random");
+      this.random = required(value, "random");
       return this;
     }
 
     /** Receives registration, refresh and persistence events (metrics, audit). */
     public Builder listener(CacheEventListener value) {
-      this.listener = Objects.requireNonNull(value, "listener");
+      this.listener = required(value, "listener");
       return this;
     }
 
@@ -541,7 +549,7 @@ public final class Registry implements AutoCloseable {
      * Redis store of module jwks-cache-redis for a fleet.
      */
     public Builder snapshotStore(SnapshotStore value) {
-      this.store = Objects.requireNonNull(value, "store");
+      this.store = required(value, "store");
       return this;
     }
 
@@ -550,7 +558,7 @@ public final class Registry implements AutoCloseable {
      * valid seal: whoever can write to the store cannot plant keys.
      */
     public Builder snapshotSealer(SnapshotSealer value) {
-      this.sealer = Objects.requireNonNull(value, "sealer");
+      this.sealer = required(value, "sealer");
       return this;
     }
 
@@ -568,6 +576,13 @@ public final class Registry implements AutoCloseable {
 
     public Registry build() {
       return new Registry(this);
+    }
+
+    private static <T> T required(T value, String field) {
+      if (value == null) {
+        throw new ValidationException(field, "Must not be null.");
+      }
+      return value;
     }
   }
 }

@@ -357,7 +357,10 @@ class RegistryEngineTest {
       return new MockResponse.Builder().code(200).addHeader("Cache-Control", "max-age=300")
           .body(SET1).build();
     });
-    registry.register(registration().build());
+    // Attempts long enough that only the unregister can end this fetch, however slow the test.
+    RetryPolicy patient = RetryPolicy.builder().maxRetries(0)
+        .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(30)).build();
+    registry.register(registration().retryPolicy(patient).build());
     CompletableFuture<JWKSet> waiter = registry.resolveAsync(T, P);
     assertThat(received.await(10, TimeUnit.SECONDS)).isTrue();
 
@@ -492,6 +495,31 @@ class RegistryEngineTest {
           upstream.url()).build())).isInstanceOf(SecurityViolationException.class);
     }
     registry.register(ProviderRegistration.builder(T, P, "http://10.0.0.7/jwks").build());
+  }
+
+  @Test
+  void aTenantWithManyProvidersKeepsEveryOneReachable() {
+    upstream.serve(SET1, 300);
+    int n = 3 * 8 + 1; // past the scan limit, into the map form
+    for (int i = 0; i < n; i++) {
+      registry.register(ProviderRegistration.builder(T, "p" + i, upstream.url()).build());
+    }
+    for (int i = 0; i < n; i++) {
+      assertThat(registry.resolveKey(T, "p" + i, "k1").getKeyID()).isEqualTo("k1");
+    }
+    for (int i = 0; i < n; i += 2) {
+      assertThat(registry.unregister(T, "p" + i)).isTrue();
+    }
+    for (int i = 0; i < n; i++) {
+      String p = "p" + i;
+      if (i % 2 == 0) {
+        assertThatThrownBy(() -> registry.resolve(T, p)).isInstanceOf(NotRegisteredException.class);
+      } else {
+        assertThat(registry.resolve(T, p)).isNotNull();
+      }
+    }
+    assertThat(registry.allStatuses()).hasSize(n / 2);
+    assertThat(upstream.requests()).isEqualTo(n);
   }
 
   private static double metric(ProviderStatus s, String name) {

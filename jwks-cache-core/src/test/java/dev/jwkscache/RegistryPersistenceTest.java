@@ -201,6 +201,21 @@ class RegistryPersistenceTest {
   }
 
   @Test
+  void aRestoredExpiryIsCappedAtMaxTtlFromTheWrite() {
+    Instant now = time.instant();
+    FileSnapshotStore store = new FileSnapshotStore(dir);
+    store.persist(List.of(Snapshot.of("t1", "idp", SET1, null, null,
+        Instant.parse("9999-01-01T00:00:00Z"), now.plusSeconds(3600))));
+    try (Registry registry = registry(new FileSnapshotStore(dir)).build()) {
+      registry.register(registration("t1"));
+      ProviderStatus status = registry.providerStatus("t1", "idp");
+      assertThat(status.state()).isEqualTo(ProviderState.READY);
+      assertThat(status.lastRefresh()).isEqualTo(now); // a write "in the future" counts as now
+      assertThat(status.expiresAt()).isEqualTo(now.plus(Duration.ofHours(24)));
+    }
+  }
+
+  @Test
   void persistAllWithoutAStoreIsAClearError() {
     try (Registry registry = Registry.builder().build()) {
       assertThatThrownBy(registry::persistAll).isInstanceOf(PersistenceException.class)

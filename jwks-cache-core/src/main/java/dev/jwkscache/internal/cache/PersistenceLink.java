@@ -1,6 +1,5 @@
 package dev.jwkscache.internal.cache;
 
-import dev.jwkscache.JwksCacheException;
 import dev.jwkscache.PersistenceException;
 import dev.jwkscache.ProviderRegistration;
 import dev.jwkscache.internal.http.CachedHeaders;
@@ -146,7 +145,9 @@ public final class PersistenceLink {
           snapshot.etag());
       return cache.restore(new ProviderCache.ParsedRestore(jwks, headers,
           snapshot.persistedAt(), snapshot.expiresAt()));
-    } catch (JwksCacheException | IllegalArgumentException e) {
+    } catch (RuntimeException e) {
+      // JwksCacheException for a refused snapshot; anything else is a bug, but a snapshot must
+      // never fail a restore (restoreFromPersistence promises not to throw for one).
       failed(cache, "snapshot refused", e);
       return false;
     }

@@ -43,6 +43,7 @@ public final class ProviderCache {
 
   private final EngineContext ctx;
   private final ProviderStats stats;
+  private final String providerId;
   private volatile CacheState state = CacheState.EMPTY;
   private volatile ProviderRegistration registration;
   /** Start of the last upstream fetch (clock millis); the unknown-kid cooldown runs from it. */
@@ -52,10 +53,28 @@ public final class ProviderCache {
   private Scheduler.Cancellable timer;
   private boolean privateMaterialLogged;
 
+  /**
+   * Test-only observer of every state change (see the reliability tests); null in production.
+   * Read only when the state changes, never on the resolve path.
+   */
+  static volatile TransitionHook transitionHook;
+
+  /** Sees every transition of every pair, in order, under the pair's monitor. Must be quick. */
+  interface TransitionHook {
+    void onTransition(ProviderCache cache, CacheState from, CacheState to, long nowMillis,
+        String cause);
+  }
+
   public ProviderCache(ProviderRegistration registration, EngineContext ctx) {
     this.registration = registration;
     this.ctx = ctx;
     this.stats = new ProviderStats(registration.tenantId(), registration.providerId());
+    this.providerId = registration.providerId();
+  }
+
+  /** The provider id (fixed for the life of this cache). */
+  public String providerId() {
+    return providerId;
   }
 
   public ProviderRegistration registration() {
@@ -158,6 +177,22 @@ public final class ProviderCache {
         boolean inStaleWindow = now < p.staleUntil;
         if (inStaleWindow && s.flight == null && now < p.backoffUntil) {
           // A refresh failed moments ago: serve the stale set without touching upstream.
+          if (count) {
+            stats.hit();
+          }
+          stats.staleServe();
+          return CompletableFuture.completedFuture(p);
+        }
+        if (inStaleWindow && (p.errorCount > 0 || (s.flight != null
+            && System.nanoTime() - s.flightStartNanos
+                >= registration.retryPolicy().deadline().toNanos()))) {
+          // The last refresh failed, or the one in flight has already kept callers waiting a
+          // whole retry deadline (a hanging upstream, or queued behind other pairs' fetches):
+          // the upstream is known to be in trouble, so serve the stale set at once and let the
+          // next attempt run in the background, rather than make every caller wait a deadline.
+          if (s.flight == null && joinOrStart(s) == null) {
+            continue;
+          }
           if (count) {
             stats.hit();
           }
@@ -295,6 +330,19 @@ public final class ProviderCache {
 
   // ---------------------------------------------------------------- transitions
 
+  /**
+   * Every state change goes through here, under this object's monitor; {@code now} is the clock
+   * reading the change was decided on (0 where time plays no part).
+   */
+  private void transition(CacheState next, String cause, long now) {
+    CacheState previous = state;
+    state = next;
+    TransitionHook hook = transitionHook;
+    if (hook != null) {
+      hook.onTransition(this, previous, next, now, cause);
+    }
+  }
+
   /** The flight of state {@code expected}, started if needed; null when the state moved on. */
   private synchronized CompletableFuture<Payload> joinOrStart(CacheState expected) {
     if (state != expected) {
@@ -309,8 +357,8 @@ public final class ProviderCache {
   private CompletableFuture<Payload> startLocked(CacheState s, long now) {
     CompletableFuture<Payload> flight = new CompletableFuture<>();
     Payload base = s.payload;
-    state = base == null ? CacheState.loading(flight)
-        : CacheState.refreshing(base, s.fresh, flight);
+    transition(base == null ? CacheState.loading(flight)
+        : CacheState.refreshing(base, s.fresh, flight, System.nanoTime()), "fetch-start", now);
     lastFetchStart = now;
     long gen = generation;
     ProviderRegistration reg = registration;
@@ -318,7 +366,7 @@ public final class ProviderCache {
     try {
       ctx.fetchExecutor().execute(() -> runFetch(flight, gen, reg, base));
     } catch (RejectedExecutionException e) {
-      state = CacheState.CLOSED;
+      transition(CacheState.CLOSED, "closed", now);
       flight.completeExceptionally(new dev.jwkscache.RegistryClosedException());
     }
     return flight;
@@ -362,7 +410,7 @@ public final class ProviderCache {
       stored = toPayload(reg, base, result, now);
       current = gen == generation && !state.closed;
       if (current) {
-        state = CacheState.ready(stored, now < stored.expiresAt);
+        transition(CacheState.ready(stored, now < stored.expiresAt), "fetch-success", now);
         stats.refreshed(true, nanos);
         scheduleTimerLocked();
         if (result instanceof FetchResult.Fetched f && f.jwks().privateMaterialDropped()
@@ -434,14 +482,15 @@ public final class ProviderCache {
           if (error instanceof UpstreamStatusException u && u.retryAfter().isPresent()) {
             backoff = Math.max(backoff, u.retryAfter().get().toMillis());
           }
-          state = CacheState.ready(p.failed(now + backoff, error), now < p.expiresAt);
+          transition(CacheState.ready(p.failed(now + backoff, error), now < p.expiresAt),
+              "fetch-failure-kept", now);
           log.warn("Refresh of {} failed (attempt {} in a row); serving the cached set until {}: {}",
               reg.jwksUrl(), p.errorCount + 1, Instant.ofEpochMilli(p.staleUntil),
               error.getMessage());
         } else {
           long negative = reg.negativeCacheTtl().toMillis();
-          state = negative > 0 ? CacheState.emptyRemembering(error, now + negative)
-              : CacheState.EMPTY;
+          transition(negative > 0 ? CacheState.emptyRemembering(error, now + negative)
+              : CacheState.EMPTY, "fetch-failure-dropped", now);
           log.warn("Fetching {} failed and no servable set is cached: {}", reg.jwksUrl(),
               error.getMessage());
         }
@@ -509,12 +558,12 @@ public final class ProviderCache {
     long now = ctx.clock().millis();
     if (s.fresh && now >= p.expiresAt) {
       s = s.expired();
-      state = s;
+      transition(s, "expired", now);
     }
     if (!s.fresh && s.flight == null && p.errorCount > 0 && now >= p.staleUntil) {
       log.warn("The cached set of {} is past its stale window after failed refreshes; dropped",
           registration.jwksUrl());
-      state = CacheState.EMPTY;
+      transition(CacheState.EMPTY, "stale-window-over", now);
       return;
     }
     if (s.flight == null && now >= refreshDue(p)) {
@@ -535,7 +584,7 @@ public final class ProviderCache {
     if (!previous.jwksUrl().equals(next.jwksUrl())) {
       generation++;
       cancelTimer();
-      state = CacheState.EMPTY;
+      transition(CacheState.EMPTY, "url-change", 0);
     }
   }
 
@@ -546,7 +595,7 @@ public final class ProviderCache {
       generation++;
       cancelTimer();
       flight = state.flight;
-      state = CacheState.CLOSED;
+      transition(CacheState.CLOSED, "closed", 0);
     }
     if (flight != null) {
       flight.completeExceptionally(notRegistered());
@@ -557,6 +606,10 @@ public final class ProviderCache {
    * Installs a payload restored from a snapshot when nothing newer is cached. An expired one is
    * installed stale and refreshed on first use, never at once, so a fleet restart does not
    * stampede upstream.
+   *
+   * <p>A snapshot cannot buy more freshness than a fetch could: an expiry further ahead than
+   * max_ttl from now (a corrupt or planted snapshot saying "year 3099") is cut to now + max_ttl,
+   * and a fetch time in the future to now.
    */
   public synchronized boolean restore(ParsedRestore restored) {
     if (state.closed || state.payload != null || state.flight != null) {
@@ -564,13 +617,16 @@ public final class ProviderCache {
     }
     ProviderRegistration reg = registration;
     long now = ctx.clock().millis();
-    long expiresAt = restored.expiresAt().toEpochMilli();
+    // A snapshot never buys more freshness than a fetch could: at most max_ttl from when it was
+    // written (and a write "in the future" counts as now), so a planted far-future expiry is cut.
+    long persisted = Math.min(restored.fetchedAt().toEpochMilli(), now);
+    long expiresAt = Math.min(restored.expiresAt().toEpochMilli(),
+        persisted + reg.maxTtl().toMillis());
     long ttl = Math.max(0, expiresAt - now);
     long next = expiresAt > now ? nextRefreshAt(reg, now, expiresAt, ttl) : Long.MAX_VALUE;
-    Payload p = new Payload(restored.jwks(), restored.headers(),
-        restored.fetchedAt().toEpochMilli(), expiresAt, next,
+    Payload p = new Payload(restored.jwks(), restored.headers(), persisted, expiresAt, next,
         expiresAt + reg.staleWhileError().toMillis(), 0, 0, null);
-    state = CacheState.ready(p, now < expiresAt);
+    transition(CacheState.ready(p, now < expiresAt), "restore", now);
     scheduleTimerLocked();
     return true;
   }
@@ -593,14 +649,20 @@ public final class ProviderCache {
     Payload p = s.payload;
     String tenant = reg.tenantId();
     String provider = reg.providerId();
-    long requests = stats.requests();
-    double hitRate = requests == 0 ? 0 : (double) stats.hits() / requests;
-    double staleRatio = requests == 0 ? 0 : (double) stats.staleServes() / requests;
+    // One read of each counter, stale serves first: every stale serve was counted as a hit or a
+    // miss before, so the figures of one status agree (hit_rate and stale ratio stay <= 1) even
+    // while other threads count.
+    long staleServes = stats.staleServes();
+    long hits = stats.hits();
+    long misses = stats.misses();
+    long requests = hits + misses;
+    double hitRate = requests == 0 ? 0 : (double) hits / requests;
+    double staleRatio = requests == 0 ? 0 : (double) staleServes / requests;
     List<StatusMetric> metrics = new java.util.ArrayList<>(List.of(
         metric("jwks_cache_requests_total", requests, tenant, provider),
-        metric("jwks_cache_hits_total", stats.hits(), tenant, provider),
-        metric("jwks_cache_misses_total", stats.misses(), tenant, provider),
-        metric("jwks_cache_stale_total", stats.staleServes(), tenant, provider),
+        metric("jwks_cache_hits_total", hits, tenant, provider),
+        metric("jwks_cache_misses_total", misses, tenant, provider),
+        metric("jwks_cache_stale_total", staleServes, tenant, provider),
         metric("jwks_cache_refresh_success_total", stats.refreshSuccesses(), tenant, provider),
         metric("jwks_cache_refresh_errors_total", stats.refreshErrors(), tenant, provider),
         metric("jwks_cache_persistence_failures_total", stats.persistenceFailures(), tenant,

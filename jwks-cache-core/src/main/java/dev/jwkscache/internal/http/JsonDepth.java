@@ -1,23 +1,31 @@
 package dev.jwkscache.internal.http;
 
 /**
- * A linear, allocation-free scan of a JSON text for its deepest nesting of arrays and objects.
- * It runs before the real parser so that a document like {@code [[[[...]]]]} is refused without
- * recursion: a recursive-descent parser would otherwise spend one stack frame per level.
+ * A linear, allocation-free scan of a JSON text for its deepest nesting of arrays and objects and
+ * for how many values it holds. It runs before the real parser so that a document like
+ * {@code [[[[...]]]]} is refused without recursion (a recursive-descent parser would otherwise
+ * spend one stack frame per level), and a document of millions of tiny values ({@code [{},{},...]})
+ * is refused before the parser builds a tree of millions of objects.
  *
- * <p>The scan knows just enough JSON to skip brackets inside strings (with their escapes); it
- * does not validate anything else. That is the parser's job.
+ * <p>The scan knows just enough JSON to skip brackets and commas inside strings (with their
+ * escapes); it does not validate anything else. That is the parser's job.
  */
 final class JsonDepth {
+  /** What a scan found. */
+  enum Shape { OK, TOO_DEEP, TOO_MANY_VALUES }
+
   private JsonDepth() {
   }
 
   /**
-   * True when no array or object in {@code json} is nested deeper than {@code limit} levels (the
-   * top-level value counts as level 1). Stops scanning as soon as the limit is passed.
+   * Checks nesting ({@code maxDepth} levels, the top-level value being level 1) and size: the
+   * number of values, counted as opening brackets plus commas outside strings (every value but
+   * the first of a container follows a comma, and every container opens with a bracket), must not
+   * pass {@code maxValues}. Stops as soon as either limit is passed.
    */
-  static boolean withinLimit(CharSequence json, int limit) {
+  static Shape scan(CharSequence json, int maxDepth, long maxValues) {
     int depth = 0;
+    long values = 0;
     boolean inString = false;
     boolean escaped = false;
     for (int i = 0, n = json.length(); i < n; i++) {
@@ -35,8 +43,16 @@ final class JsonDepth {
       switch (c) {
         case '"' -> inString = true;
         case '[', '{' -> {
-          if (++depth > limit) {
-            return false;
+          if (++depth > maxDepth) {
+            return Shape.TOO_DEEP;
+          }
+          if (++values > maxValues) {
+            return Shape.TOO_MANY_VALUES;
+          }
+        }
+        case ',' -> {
+          if (++values > maxValues) {
+            return Shape.TOO_MANY_VALUES;
           }
         }
         case ']', '}' -> depth = Math.max(0, depth - 1);
@@ -45,6 +61,6 @@ final class JsonDepth {
         }
       }
     }
-    return true;
+    return Shape.OK;
   }
 }

@@ -32,6 +32,7 @@ public final class JwksFetcher implements AutoCloseable {
   /** The fetch client derived from each pin-set client (keyed by identity, dropped with it). */
   private final Map<OkHttpClient, OkHttpClient> derived =
       Collections.synchronizedMap(new WeakHashMap<>());
+  private volatile boolean closed;
 
   public JwksFetcher(SecureClients clients, Clock clock, RandomGenerator random) {
     this(clients, clock, random, UnaryOperator.identity());
@@ -63,7 +64,17 @@ public final class JwksFetcher implements AutoCloseable {
     try {
       OkHttpClient client = clientFor(registration);
       FetchAttempt attempt = new FetchAttempt(client, registration, previous, clock);
-      return RetrySequence.run(registration.retryPolicy(), random, url, attempt);
+      return RetrySequence.run(registration.retryPolicy(), random, url, (deadline, budget) -> {
+        if (closed) {
+          throw closedError(url, null);
+        }
+        try {
+          return attempt.run(deadline, budget);
+        } catch (JwksCacheException e) {
+          // A call cancelled by close() fails like a dropped connection: never retry it.
+          throw closed ? closedError(url, e) : e;
+        }
+      });
     } catch (JwksCacheException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -76,10 +87,11 @@ public final class JwksFetcher implements AutoCloseable {
   }
 
   /**
-   * The pin set's client, with redirects off (we follow them) and the network interceptor that
-   * keeps Accept-Encoding off the wire. Its own connect/read/write timeouts are off: each call
-   * carries the attempt's timeout (OkHttp's call timeout spans connect to last body byte), which
-   * may be longer than OkHttp's 10 s defaults. It shares the base client's pool and dispatcher.
+   * The pin set's client, with redirects off (we follow them) and the network interceptors that
+   * keep Accept-Encoding off the wire and an absurd Retry-After out of OkHttp's own parsing. Its
+   * own connect/read/write timeouts are off: each call carries the attempt's timeout (OkHttp's
+   * call timeout spans connect to last body byte), which may be longer than OkHttp's 10 s
+   * defaults. It shares the base client's pool and dispatcher.
    */
   private OkHttpClient clientFor(ProviderRegistration registration) {
     OkHttpClient base = clients.clientFor(registration.pinnedSpki());
@@ -89,13 +101,25 @@ public final class JwksFetcher implements AutoCloseable {
             .connectTimeout(Duration.ZERO)
             .readTimeout(Duration.ZERO)
             .writeTimeout(Duration.ZERO)
-            .addNetworkInterceptor(StripAcceptEncoding.INSTANCE))
+            .addNetworkInterceptor(StripAcceptEncoding.INSTANCE)
+            .addNetworkInterceptor(ClampRetryAfter.INSTANCE))
         .build());
   }
 
+  /**
+   * Stops for good: calls in flight are cancelled at once (their threads return within
+   * milliseconds instead of at the end of their attempt timeout), and no further attempt starts;
+   * a fetch running now or later fails with a {@link FetchFailureException} of kind INTERRUPTED.
+   */
   @Override
   public void close() {
+    closed = true;
     derived.clear();
     clients.close();
+  }
+
+  private static FetchFailureException closedError(String url, Throwable cause) {
+    return new FetchFailureException(FetchFailureException.Kind.INTERRUPTED, url,
+        "Fetching the JWKS from " + url + " was stopped: the registry is closed.", cause);
   }
 }

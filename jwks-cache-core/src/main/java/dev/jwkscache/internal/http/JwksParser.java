@@ -25,11 +25,16 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>The body must be UTF-8 JSON whose top-level value is an object with a {@code keys} array;
  *       anything else is an {@link InvalidJwksException}. A leading byte-order mark is tolerated.
- *   <li>Arrays and objects nested deeper than {@value #MAX_DEPTH} levels are refused by a linear
- *       pre-scan before the JSON parser runs, so a nesting bomb cannot exhaust the stack.
+ *   <li>Arrays and objects nested deeper than {@value #MAX_DEPTH} levels, and documents of more
+ *       than {@value #MAX_JSON_VALUES} values, are refused by a linear pre-scan before the JSON
+ *       parser runs, so a nesting bomb cannot exhaust the stack and a body of millions of tiny
+ *       values cannot make the parser build millions of objects.
+ *   <li>A {@code keys} array of more than {@value #MAX_KEYS} entries is refused whole, before any
+ *       key is parsed (truncating it could drop the very key in use, silently).
  *   <li>Each key is parsed on its own. A key that does not parse (unknown {@code kty}, missing or
  *       malformed members, an {@code x5c} that does not match the key) is skipped with a warning
- *       and counted in {@link ParsedJwks#skippedKeys()}; the rest of the set is kept. Members the
+ *       (the first {@value #MAX_SKIP_WARNINGS} one by one, the rest in one summary line) and
+ *       counted in {@link ParsedJwks#skippedKeys()}; the rest of the set is kept. Members the
  *       parser does not know, non-standard {@code x5t} values, expired {@code x5c} certificates,
  *       {@code use: enc} and unusual kids never fail a key.
  *   <li>Only public material is kept: RSA, EC and OKP keys carrying private members are reduced to
@@ -45,6 +50,20 @@ import org.slf4j.LoggerFactory;
 public final class JwksParser {
   /** Deepest nesting of arrays/objects accepted; a real JWKS needs 4 or 5 levels. */
   public static final int MAX_DEPTH = 32;
+  /**
+   * Most entries a {@code keys} array may hold; a larger set is refused whole. Real sets hold a
+   * handful (the largest we know of, about 15); a thousand is far beyond any provider, and keeps
+   * the per-refresh parsing work and a lookup's scan of the set small.
+   */
+  public static final int MAX_KEYS = 1_000;
+  /**
+   * Most JSON values a document may hold (see {@link JsonDepth#scan}), checked before parsing: a
+   * key of a real set has about 10 members, so 64 per key leaves ample room while refusing a
+   * body of millions of tiny values before the parser allocates a tree for them.
+   */
+  public static final long MAX_JSON_VALUES = 64L * MAX_KEYS;
+  /** Skipped keys logged one by one per document; the rest are counted in one summary line. */
+  static final int MAX_SKIP_WARNINGS = 5;
 
   private static final Logger LOG = LoggerFactory.getLogger(JwksParser.class);
 
@@ -76,8 +95,14 @@ public final class JwksParser {
     if (json.isBlank()) {
       throw invalid(url, "the body is empty");
     }
-    if (!JsonDepth.withinLimit(json, MAX_DEPTH)) {
-      throw invalid(url, "arrays/objects are nested deeper than " + MAX_DEPTH + " levels");
+    switch (JsonDepth.scan(json, MAX_DEPTH, MAX_JSON_VALUES)) {
+      case TOO_DEEP -> throw invalid(url, "arrays/objects are nested deeper than " + MAX_DEPTH
+          + " levels");
+      case TOO_MANY_VALUES -> throw invalid(url, "it holds more than " + MAX_JSON_VALUES
+          + " JSON values, far more than a key set of at most " + MAX_KEYS + " keys needs");
+      case OK -> {
+        // parse below
+      }
     }
     Map<String, Object> document;
     try {
@@ -97,6 +122,10 @@ public final class JwksParser {
     if (!(keysMember instanceof List<?> rawKeys)) {
       throw invalid(url, "its \"keys\" member is not an array");
     }
+    if (rawKeys.size() > MAX_KEYS) {
+      throw invalid(url, "its \"keys\" array holds " + rawKeys.size()
+          + " entries; a key set may hold at most " + MAX_KEYS + " keys");
+    }
     if (rawKeys.isEmpty()) {
       LOG.info("JWKS from {} has an empty \"keys\" array; no token can be verified against it",
           url);
@@ -112,7 +141,7 @@ public final class JwksParser {
     boolean privateDropped = false;
     for (int i = 0; i < rawKeys.size(); i++) {
       Object raw = rawKeys.get(i);
-      JWK jwk = parseOne(raw, i, url);
+      JWK jwk = parseOne(raw, i, url, skipped < MAX_SKIP_WARNINGS);
       if (jwk == null) {
         skipped++;
         continue;
@@ -137,8 +166,11 @@ public final class JwksParser {
       try {
         publicKey = PublicKeys.of(jwk);
       } catch (GeneralSecurityException | RuntimeException e) {
-        LOG.warn("Skipping key #{} (kid '{}') of the JWKS from {}: the JDK cannot use it: {}", i,
-            Sanitizer.printable(jwk.getKeyID(), 80), url, Sanitizer.printable(e.getMessage(), 200));
+        if (skipped < MAX_SKIP_WARNINGS) {
+          LOG.warn("Skipping key #{} (kid '{}') of the JWKS from {}: the JDK cannot use it: {}", i,
+              Sanitizer.printable(jwk.getKeyID(), 80), url,
+              Sanitizer.printable(e.getMessage(), 200));
+        }
         skipped++;
         continue;
       }
@@ -153,17 +185,21 @@ public final class JwksParser {
               + (symmetric > 0 ? ", " + symmetric + " symmetric dropped" : "") + ")";
       throw invalid(url, why);
     }
+    if (skipped > MAX_SKIP_WARNINGS) {
+      LOG.warn("Skipped {} keys of the JWKS from {} in all; the first {} are logged above",
+          skipped, url, MAX_SKIP_WARNINGS);
+    }
     if (symmetric > 0) {
       LOG.debug("Dropped {} symmetric key(s) from the JWKS of {}", symmetric, url);
     }
-    JWKSet set = new JWKSet(publicJwks);
-    String json = set.toString(true);
-    return new ParsedJwks(set, entries, json, skipped, privateDropped);
+    return new ParsedJwks(new JWKSet(publicJwks), entries, skipped, privateDropped);
   }
 
-  private static JWK parseOne(Object raw, int index, String url) {
+  private static JWK parseOne(Object raw, int index, String url, boolean warn) {
     if (!(raw instanceof Map<?, ?> map)) {
-      LOG.warn("Skipping key #{} of the JWKS from {}: it is not a JSON object", index, url);
+      if (warn) {
+        LOG.warn("Skipping key #{} of the JWKS from {}: it is not a JSON object", index, url);
+      }
       return null;
     }
     try {
@@ -171,6 +207,9 @@ public final class JwksParser {
       Map<String, Object> members = (Map<String, Object>) map;
       return JWK.parse(members);
     } catch (java.text.ParseException | RuntimeException e) {
+      if (!warn) {
+        return null;
+      }
       Object kid = map.get("kid");
       Object kty = map.get("kty");
       LOG.warn("Skipping key #{} (kty '{}', kid '{}') of the JWKS from {}: {}", index,

@@ -15,18 +15,16 @@ final class JwksRequests {
   static final String ACCEPT = "application/jwk-set+json, application/json";
   static final String USER_AGENT = "jwks-cache/" + version();
 
-  private final String ifNoneMatch;
-  private final String ifModifiedSince;
+  private final java.util.Map<String, String> conditional;
 
   /** @param previous the cached headers, or null for an unconditional request */
   JwksRequests(CachedHeaders previous) {
-    this.ifNoneMatch = previous == null ? null : sendable(previous.etag());
-    this.ifModifiedSince = previous == null ? null : sendable(previous.lastModified());
+    this.conditional = ConditionalHeaders.forRevalidation(previous);
   }
 
   /** True when the requests carry If-None-Match or If-Modified-Since, so a 304 is expected. */
   boolean conditional() {
-    return ifNoneMatch != null || ifModifiedSince != null;
+    return !conditional.isEmpty();
   }
 
   Request get(HttpUrl url) {
@@ -36,40 +34,24 @@ final class JwksRequests {
         .header("User-Agent", USER_AGENT)
         .header("Accept", ACCEPT)
         .header("Accept-Encoding", "identity");
-    if (ifNoneMatch != null) {
-      b.header("If-None-Match", ifNoneMatch);
-    }
-    if (ifModifiedSince != null) {
-      b.header("If-Modified-Since", ifModifiedSince);
-    }
+    conditional.forEach(b::header);
     return b.build();
   }
 
-  /**
-   * A stored validator as it may be sent back: trimmed, and only when it is a legal header
-   * value (a stored ETag with control or non-ASCII characters is not echoed, the request is then
-   * simply not conditional on it).
-   */
-  private static String sendable(String value) {
-    if (value == null) {
-      return null;
-    }
-    String v = value.trim();
-    if (v.isEmpty()) {
-      return null;
-    }
-    for (int i = 0; i < v.length(); i++) {
-      char c = v.charAt(i);
-      if (c != '\t' && (c < 0x20 || c > 0x7e)) {
-        return null;
-      }
-    }
-    return v;
-  }
-
   private static String version() {
-    Package p = JwksRequests.class.getPackage();
-    String v = p == null ? null : p.getImplementationVersion();
-    return v == null || v.isBlank() ? "dev" : v.trim();
+    try (java.io.InputStream in =
+        JwksRequests.class.getResourceAsStream("/dev/jwkscache/version.properties")) {
+      if (in != null) {
+        java.util.Properties props = new java.util.Properties();
+        props.load(in);
+        String v = props.getProperty("version");
+        if (v != null && !v.isBlank() && !v.startsWith("${")) {
+          return v.trim();
+        }
+      }
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      // fall through: a missing version never stops a fetch
+    }
+    return "dev";
   }
 }

@@ -8,14 +8,21 @@ import java.util.List;
  *
  * @param set the public keys as a Nimbus set (what callers get)
  * @param keys the same keys with converted public keys, in document order
- * @param json the public set serialised, as persisted and served by the sidecar
  * @param skippedKeys keys that did not parse (unknown kty, missing members) and were dropped
  * @param privateMaterialDropped true when private members or symmetric keys were removed
  */
-public record ParsedJwks(JWKSet set, List<KeyEntry> keys, String json, int skippedKeys,
+public record ParsedJwks(JWKSet set, List<KeyEntry> keys, int skippedKeys,
     boolean privateMaterialDropped) {
 
   public ParsedJwks {
     keys = List.copyOf(keys);
+  }
+
+  /**
+   * The public set serialised, as persisted. Computed on each call rather than kept: a cached
+   * copy would add about 1.5 KB to every pair, and only snapshot writes need it.
+   */
+  public String json() {
+    return set.toString(true);
   }
 }

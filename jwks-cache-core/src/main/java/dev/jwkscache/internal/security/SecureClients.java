@@ -168,8 +168,13 @@ public final class SecureClients implements AutoCloseable {
     return Map.copyOf(frozen);
   }
 
+  /**
+   * Cancels every call in flight (synchronous ones too: every client shares the base dispatcher),
+   * stops the dispatcher and closes idle pooled connections.
+   */
   @Override
   public void close() {
+    base.dispatcher().cancelAll();
     base.dispatcher().executorService().shutdown();
     base.connectionPool().evictAll();
     try {

@@ -103,7 +103,7 @@ class JwksFetcherTest {
 
     RecordedRequest request = server.takeRequest(1, TimeUnit.SECONDS);
     assertThat(request.getMethod()).isEqualTo("GET");
-    assertThat(request.getHeaders().get("User-Agent")).matches("jwks-cache/\\S+");
+    assertThat(request.getHeaders().get("User-Agent")).isEqualTo("jwks-cache/0.1.0-SNAPSHOT");
     assertThat(request.getHeaders().get("Accept"))
         .isEqualTo("application/jwk-set+json, application/json");
     assertThat(request.getHeaders().values("Accept-Encoding")).isEmpty();
