@@ -13,6 +13,7 @@
 #   IDLE_SECONDS  idle CPU window of ours at scale        [60]
 #   OUTAGE_SECONDS  length of each outage run             [10]
 #   PERSIST_PAIRS   pairs of the persistence benchmark    [10000]
+#   SIDECAR_SECONDS wrk duration per target (after a 3 s warm-up) [10]
 #   RESULTS       where results and logs go               [jwks-cache-bench/target/bench-results]
 #   SKIP_BUILD=1  reuse jwks-cache-bench/target/benchmarks.jar
 #   REPORT_ONLY=1 only regenerate BENCHMARKS.md from RESULTS
@@ -28,6 +29,7 @@ PEER_PAIRS=${PEER_PAIRS:-100000}
 IDLE_SECONDS=${IDLE_SECONDS:-60}
 OUTAGE_SECONDS=${OUTAGE_SECONDS:-10}
 PERSIST_PAIRS=${PERSIST_PAIRS:-10000}
+SIDECAR_SECONDS=${SIDECAR_SECONDS:-10}
 RESULTS=${RESULTS:-jwks-cache-bench/target/bench-results}
 JAR=jwks-cache-bench/target/benchmarks.jar
 QUIET=-Dorg.slf4j.simpleLogger.defaultLogLevel=warn
@@ -41,7 +43,9 @@ if [[ "${REPORT_ONLY:-0}" != 1 ]]; then
 
   if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     log "building $JAR"
-    mvn -B -q -Pbench -pl jwks-cache-bench -am package -DskipTests \
+    MODULES=jwks-cache-bench
+    [[ -d jwks-cache-server ]] && MODULES=jwks-cache-server,jwks-cache-bench
+    mvn -B -q -Pbench -pl "$MODULES" -am package -DskipTests \
       > "$RESULTS/logs/build.log" 2>&1 || { cat "$RESULTS/logs/build.log"; exit 1; }
   fi
 
@@ -62,6 +66,7 @@ outage:       8 threads, ${OUTAGE_SECONDS} s per run
 storm:        4 threads, 20000 unknown kids over 5 s, short cooldown 1 s
 stampede:     256 callers, upstream latency 200 ms, 3 rounds
 persistence:  $PERSIST_PAIRS pairs, 3 rounds
+sidecar:      wrk -t2 -c64 -d${SIDECAR_SECONDS}s --latency, after 3 s of warm-up, against the server and nginx
 EOF
 
   # The highest 1-minute load average seen, sampled every 5 s while the run lasts.
@@ -122,14 +127,15 @@ EOF
   scenario persistence 300 -Xmx2g -- persistence --pairs="$PERSIST_PAIRS" \
     --work-dir=jwks-cache-bench/target/bench-work
 
-  # 7. sidecar vs nginx: needs module jwks-cache-server (not on main yet).
+  # 7. sidecar vs nginx with wrk (Debian packages wrk and nginx); needs module jwks-cache-server.
   run_sidecar() {
-    if [[ -d jwks-cache-server ]]; then
-      # TODO: start the server with one pair on a loopback JWKS, nginx with the same JSON as a
-      # static file, then `wrk -t2 -c64 -d20s --latency` against both; write sidecar.json.
-      echo "jwks-cache-server exists but the wrk comparison is not written yet." > "$RESULTS/sidecar.txt"
+    if [[ ! -f jwks-cache-server/target/jwks-cache-server.jar ]]; then
+      echo "Module jwks-cache-server is not built (not on this branch), so there is nothing to measure." > "$RESULTS/sidecar.txt"
+    elif ! command -v wrk > /dev/null || ! command -v nginx > /dev/null; then
+      echo "wrk or nginx is missing (apt-get install wrk nginx)." > "$RESULTS/sidecar.txt"
     else
-      echo "Module jwks-cache-server is not on main yet, so there is nothing to measure." > "$RESULTS/sidecar.txt"
+      scenario sidecar 180 -Xmx512m -- sidecar --seconds="$SIDECAR_SECONDS" \
+        --work-dir=jwks-cache-bench/target/bench-work
     fi
   }
   run_sidecar

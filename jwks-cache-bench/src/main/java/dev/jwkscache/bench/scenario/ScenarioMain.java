@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * Runs one scenario and writes its figures as JSON:
  * {@code java -cp benchmarks.jar dev.jwkscache.bench.scenario.ScenarioMain NAME --out=FILE
- * [--option=value...]}, NAME one of stampede, outage, storm, scale, persistence.
+ * [--option=value...]}, NAME one of stampede, outage, storm, scale, persistence, sidecar.
  */
 public final class ScenarioMain {
   private ScenarioMain() {
@@ -15,7 +15,7 @@ public final class ScenarioMain {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: ScenarioMain stampede|outage|storm|scale|persistence "
+      System.err.println("usage: ScenarioMain stampede|outage|storm|scale|persistence|sidecar "
           + "--out=FILE [--option=value...]");
       System.exit(2);
     }
@@ -26,6 +26,7 @@ public final class ScenarioMain {
       case "storm" -> StormScenario.run(args);
       case "scale" -> ScaleScenario.run(args);
       case "persistence" -> PersistenceScenario.run(args);
+      case "sidecar" -> SidecarScenario.run(args);
       default -> throw new IllegalArgumentException("unknown scenario " + args[0]);
     };
     result.put("scenario_seconds", (System.nanoTime() - t0) / 1e9);
