@@ -220,7 +220,7 @@ public final class ReportMain {
         .append(" from commit `").append(nz(text("git-rev.txt"))).append("`; the whole run took ")
         .append(nz(text("duration.txt"))).append(".\n\n");
     head.append("## How to run\n\n```bash\njwks-cache-bench/run-benchmarks.sh\n```\n\n");
-    head.append("One command builds the benchmark jar (`mvn -Pbench package`), runs every JMH "
+    head.append("One command builds the benchmark jar and the server (`mvn -Pbench package`), runs every JMH "
         + "benchmark and scenario below (each in its own JVM), and rewrites this file. It takes "
         + "about 13 to 14 minutes on 2 cores (under the 15-minute budget). Results and logs stay in "
         + "`jwks-cache-bench/target/bench-results/`. `mvn verify` at the root only compiles the "
@@ -262,10 +262,8 @@ public final class ReportMain {
       return 0;
     }
     int i = uptime.indexOf("load average:");
-    if (i < 0) {
-      return 0;
-    }
-    String[] parts = uptime.substring(i + 13).trim().split(",\\s*");
+    // uptime's line, or a bare number (load-max.txt)
+    String[] parts = (i < 0 ? uptime : uptime.substring(i + 13)).trim().split(",\\s*");
     try {
       return Double.parseDouble(parts[0].trim());
     } catch (NumberFormatException e) {
