@@ -1,14 +1,11 @@
 package dev.jwkscache.bench;
 
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.RSAKey;
-import dev.jwkscache.ProviderRegistration;
 import dev.jwkscache.Registry;
 import java.security.PublicKey;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -18,30 +15,22 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * A cache hit: the lookup of a known kid among 100 registered pairs, ours against a hand-written
- * baseline (a ConcurrentHashMap of holders, each a volatile immutable key array with an expiry
- * checked by {@code System.currentTimeMillis()}). Run with {@code -t 1} and {@code -t 2}.
+ * Scenario 1, a cache hit: the lookup of a known kid ("key-2", the second of three keys) among
+ * {@value #PAIRS} pairs, each with its own URL, for every contender. Two figures each: the JWK
+ * (the contender's own JWK object) and the {@link PublicKey} a verifier needs per token. Each
+ * thread walks the pairs in its own order. Run with {@code -t 1} and {@code -t 2}.
+ *
+ * <p>Every contender's pair is found by index in an array of {@link KeyLookup}s; ours and the
+ * baseline then also look the pair up by name in a ConcurrentHashMap (ours twice: tenant, then
+ * provider), which the peers do not have to do.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@State(Scope.Benchmark)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g",
+    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
 public class HitBenchmark {
   static final int PAIRS = 100;
-
-  private LoopbackJwks upstream;
-  private Registry registry;
-  private String[] tenants;
-  private final ConcurrentHashMap<String, Holder> baseline = new ConcurrentHashMap<>();
-  private final String kid = "key-2";
-
-  /** The baseline's per-pair holder. */
-  static final class Holder {
-    volatile Entry[] keys;
-    volatile long expiresAt;
-  }
-
-  record Entry(String kid, JWK jwk, PublicKey key) {
-  }
+  static final String KID = "key-2";
 
   /** Each thread walks the pairs in its own order, so threads do not hit one pair in lockstep. */
   @State(Scope.Thread)
@@ -63,57 +52,142 @@ public class HitBenchmark {
     }
   }
 
-  @Setup(Level.Trial)
-  public void setUp() throws Exception {
-    upstream = new LoopbackJwks();
-    registry = Registry.builder().requireHttps(false).build();
-    tenants = new String[PAIRS];
-    for (int i = 0; i < PAIRS; i++) {
-      tenants[i] = "tenant-" + i;
-      registry.register(ProviderRegistration.builder(tenants[i], "idp",
-          upstream.url("/" + tenants[i] + "/jwks")).build());
-      registry.resolve(tenants[i], "idp");
+  /** {@value #PAIRS} pairs of one contender, loaded before measuring. */
+  public abstract static class Pairs {
+    LoopbackJwks upstream;
+    Contender contender;
+    KeyLookup[] lookups;
 
-      Entry[] entries = new Entry[3];
-      int k = 0;
-      for (RSAKey key : upstream.keys()) {
-        RSAKey pub = key.toPublicJWK();
-        entries[k++] = new Entry(pub.getKeyID(), pub, pub.toRSAPublicKey());
-      }
-      Holder h = new Holder();
-      h.keys = entries;
-      h.expiresAt = System.currentTimeMillis() + 3_600_000;
-      baseline.put(tenants[i], h);
-    }
-  }
+    abstract Contender contender(LoopbackJwks upstream);
 
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    registry.close();
-    upstream.close();
-  }
-
-  @Benchmark
-  public JWK oursJwk(Cursor c) {
-    return registry.resolveKey(tenants[c.nextIndex()], "idp", kid);
-  }
-
-  @Benchmark
-  public PublicKey oursPublicKey(Cursor c) {
-    return registry.resolvePublicKey(tenants[c.nextIndex()], "idp", kid);
-  }
-
-  @Benchmark
-  public JWK baselineJwk(Cursor c) {
-    Holder h = baseline.get(tenants[c.nextIndex()]);
-    if (System.currentTimeMillis() >= h.expiresAt) {
-      throw new IllegalStateException("expired");
-    }
-    for (Entry e : h.keys) {
-      if (kid.equals(e.kid())) {
-        return e.jwk();
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+      upstream = LoopbackJwks.http();
+      contender = contender(upstream);
+      lookups = new KeyLookup[PAIRS];
+      for (int i = 0; i < PAIRS; i++) {
+        lookups[i] = contender.create("tenant-" + i, upstream.url("/tenant-" + i + "/jwks"));
+        if (lookups[i].publicKey(KID) == null) {
+          throw new IllegalStateException(contender + " did not load pair " + i);
+        }
       }
     }
-    return null;
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      contender.close();
+      upstream.close();
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class OursPairs extends Pairs {
+    @Override
+    Contender contender(LoopbackJwks upstream) {
+      return Contender.ours(Registry.builder().requireHttps(false).build());
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class BaselinePairs extends Pairs {
+    @Override
+    Contender contender(LoopbackJwks upstream) {
+      return Contender.baseline(url -> upstream.defaultBody(), true);
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class NimbusPairs extends Pairs {
+    @Override
+    Contender contender(LoopbackJwks upstream) {
+      return Contender.nimbusDefaults();
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class NimbusTolerantPairs extends Pairs {
+    @Override
+    Contender contender(LoopbackJwks upstream) {
+      return Contender.nimbusTolerant();
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class Auth0Pairs extends Pairs {
+    @Override
+    Contender contender(LoopbackJwks upstream) {
+      return Contender.auth0Defaults();
+    }
+  }
+
+  /** 100 counters like ours' per-pair hit counter, for the analysis of the hit's cost. */
+  @State(Scope.Benchmark)
+  public static class Counters {
+    final java.util.concurrent.atomic.LongAdder[] adders =
+        new java.util.concurrent.atomic.LongAdder[PAIRS];
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      for (int i = 0; i < PAIRS; i++) {
+        adders[i] = new java.util.concurrent.atomic.LongAdder();
+      }
+    }
+  }
+
+  /** One LongAdder.increment() on one of 100 adders, round-robin: ours' hit counter alone. */
+  @Benchmark
+  public void counterOnly(Counters s, Cursor c) {
+    s.adders[c.nextIndex()].increment();
+  }
+
+  /** The clock read the baseline does on every hit. */
+  @Benchmark
+  public long clockOnly() {
+    return System.currentTimeMillis();
+  }
+
+  @Benchmark
+  public Object oursJwk(OursPairs s, Cursor c) throws Exception {
+    return s.lookups[c.nextIndex()].jwk(KID);
+  }
+
+  @Benchmark
+  public PublicKey oursPublicKey(OursPairs s, Cursor c) throws Exception {
+    return s.lookups[c.nextIndex()].publicKey(KID);
+  }
+
+  @Benchmark
+  public Object baselineJwk(BaselinePairs s, Cursor c) throws Exception {
+    return s.lookups[c.nextIndex()].jwk(KID);
+  }
+
+  @Benchmark
+  public PublicKey baselinePublicKey(BaselinePairs s, Cursor c) throws Exception {
+    return s.lookups[c.nextIndex()].publicKey(KID);
+  }
+
+  @Benchmark
+  public Object nimbusJwk(NimbusPairs s, Cursor c) throws Exception {
+    return s.lookups[c.nextIndex()].jwk(KID);
+  }
+
+  @Benchmark
+  public PublicKey nimbusPublicKey(NimbusPairs s, Cursor c) throws Exception {
+    return s.lookups[c.nextIndex()].publicKey(KID);
+  }
+
+  @Benchmark
+  public Object nimbusTolerantJwk(NimbusTolerantPairs s, Cursor c) throws Exception {
+    return s.lookups[c.nextIndex()].jwk(KID);
+  }
+
+  @Benchmark
+  public Object auth0Jwk(Auth0Pairs s, Cursor c) throws Exception {
+    return s.lookups[c.nextIndex()].jwk(KID);
+  }
+
+  @Benchmark
+  public PublicKey auth0PublicKey(Auth0Pairs s, Cursor c) throws Exception {
+    return s.lookups[c.nextIndex()].publicKey(KID);
   }
 }
