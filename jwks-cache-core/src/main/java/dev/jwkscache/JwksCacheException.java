@@ -29,4 +29,9 @@ public abstract sealed class JwksCacheException extends RuntimeException
   protected JwksCacheException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /** For answers that are expected in bulk (an unknown kid): no stack trace is captured. */
+  protected JwksCacheException(String message, Throwable cause, boolean captureStackTrace) {
+    super(message, cause, true, captureStackTrace);
+  }
 }

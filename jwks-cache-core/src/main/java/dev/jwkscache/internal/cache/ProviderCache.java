@@ -47,7 +47,7 @@ public final class ProviderCache {
   private volatile CacheState state = CacheState.EMPTY;
   private volatile ProviderRegistration registration;
   /** Start of the last upstream fetch (clock millis); the unknown-kid cooldown runs from it. */
-  private long lastFetchStart = Long.MIN_VALUE / 2;
+  private volatile long lastFetchStart = Long.MIN_VALUE / 2;
   /** Bumped when the source changes or the pair is closed; stale flights are then discarded. */
   private long generation;
   private Scheduler.Cancellable timer;
@@ -122,6 +122,16 @@ public final class ProviderCache {
     KeyEntry hit = hitKey(kid);
     if (hit != null) {
       return hit;
+    }
+    CacheState s = state;
+    if (s.fresh && s.flight == null) {
+      // An unknown kid inside the cooldown (a flood of junk kids, typically) is answered here,
+      // without the monitor or a future: it must fail fast and cheaply.
+      ProviderRegistration reg = registration;
+      if (ctx.clock().millis() - lastFetchStart < reg.unknownKidCooldown().toMillis()) {
+        stats.miss();
+        throw inCooldown(reg, kid);
+      }
     }
     return await(resolveKeyAsync(kid), () -> {
       Payload stale = staleIfServable();
@@ -259,9 +269,7 @@ public final class ProviderCache {
       flight = state.flight;
       if (flight == null) {
         if (now - lastFetchStart < cooldown) {
-          return CompletableFuture.failedFuture(new KeyNotFoundException(reg.tenantId(),
-              reg.providerId(), kid, "not in the cached set, which was fetched less than "
-                  + reg.unknownKidCooldown() + " (unknown_kid_cooldown) ago", null));
+          return CompletableFuture.failedFuture(inCooldown(reg, kid));
         }
         flight = startLocked(state, now);
       }
@@ -282,6 +290,12 @@ public final class ProviderCache {
       throw new KeyNotFoundException(reg.tenantId(), reg.providerId(), kid,
           "the refresh made to look for it failed: " + cause.getMessage(), cause);
     });
+  }
+
+  private static KeyNotFoundException inCooldown(ProviderRegistration reg, String kid) {
+    return KeyNotFoundException.withoutStackTrace(reg.tenantId(), reg.providerId(), kid,
+        "not in the cached set, which was fetched less than " + reg.unknownKidCooldown()
+            + " (unknown_kid_cooldown) ago");
   }
 
   /** Starts a refresh now (or joins the one in flight); the cache keeps serving meanwhile. */

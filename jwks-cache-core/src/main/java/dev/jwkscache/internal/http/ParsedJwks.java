@@ -23,6 +23,8 @@ public record ParsedJwks(JWKSet set, List<KeyEntry> keys, int skippedKeys,
    * copy would add about 1.5 KB to every pair, and only snapshot writes need it.
    */
   public String json() {
-    return set.toString(true);
+    // Every key is public already (the parser made sure), and toString(true) would rebuild each
+    // key (re-parsing its x5c chain) to strip private members there are none of.
+    return set.toString(false);
   }
 }
