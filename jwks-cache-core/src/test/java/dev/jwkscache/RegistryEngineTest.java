@@ -154,6 +154,10 @@ class RegistryEngineTest {
             if (set != cached) {
               wrong.add(set);
             }
+            JWK key = registry.resolveKey(T, P, "k1"); // the synchronous stale path
+            if (key != cached.getKeyByKeyId("k1")) {
+              wrong.add(key);
+            }
           }
         }));
       }

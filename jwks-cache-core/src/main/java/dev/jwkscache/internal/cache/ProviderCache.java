@@ -133,10 +133,41 @@ public final class ProviderCache {
         throw inCooldown(reg, kid);
       }
     }
+    KeyEntry staleKey = staleWithoutWaiting(s, kid);
+    if (staleKey != null) {
+      return staleKey;
+    }
     return await(resolveKeyAsync(kid), () -> {
       Payload stale = staleIfServable();
       return stale == null ? null : stale.find(kid);
     });
+  }
+
+  /**
+   * During an outage the common answer is "the stale set, at once": a refresh failed and is
+   * backing off, or one runs after a failure. That answer is given here synchronously, with no
+   * future and no monitor (the same cases {@link #resolveAsync} serves stale without waiting, bar
+   * the one that must start a fetch). Null when the slow path must decide.
+   */
+  private KeyEntry staleWithoutWaiting(CacheState s, String kid) {
+    Payload p = s.payload;
+    if (p == null || s.fresh) {
+      return null;
+    }
+    long now = ctx.clock().millis();
+    if (now >= p.staleUntil || now < p.expiresAt) {
+      return null;
+    }
+    boolean servable = s.flight == null ? now < p.backoffUntil : p.errorCount > 0;
+    if (!servable) {
+      return null;
+    }
+    KeyEntry e = p.find(kid);
+    if (e != null) {
+      stats.hit();
+      stats.staleServe();
+    }
+    return e;
   }
 
   /** The cached payload while it may still be served stale, else null. */
