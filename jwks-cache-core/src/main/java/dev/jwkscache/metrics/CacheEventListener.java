@@ -20,6 +20,10 @@ public interface CacheEventListener {
   default void onRefresh(String tenantId, String providerId, boolean success, Duration duration) {
   }
 
+  /** A refreshed set was written to the snapshot store (write-through). */
+  default void onPersisted(String tenantId, String providerId) {
+  }
+
   /** A snapshot store operation failed or a stored snapshot was refused. */
   default void onPersistenceFailure(String tenantId, String providerId, String reason) {
   }

@@ -22,10 +22,16 @@ class RegistryWithRedisTest {
   private static final String SET = TestKeys.publicJwks(TestKeys.rsa("k1"));
   private final JwksServer upstream = new JwksServer();
   private final Semaphore storeFailures = new Semaphore(0);
+  private final Semaphore written = new Semaphore(0);
   private final CacheEventListener listener = new CacheEventListener() {
     @Override
     public void onPersistenceFailure(String tenantId, String providerId, String reason) {
       storeFailures.release();
+    }
+
+    @Override
+    public void onPersisted(String tenantId, String providerId) {
+      written.release();
     }
   };
 
@@ -71,7 +77,8 @@ class RegistryWithRedisTest {
         RedisSnapshotStore reader = store(server)) {
       registry.register(registration("t1"));
       registry.resolve("t1", "idp");
-      awaitSnapshot(reader, "t1");
+      assertThat(written.tryAcquire(10, TimeUnit.SECONDS)).isTrue(); // the write-through landed
+      assertThat(snapshotPresent(reader, "t1")).isTrue();
 
       server.kill();
       registry.refresh("t1", "idp").get(10, TimeUnit.SECONDS); // write-through fails
@@ -111,17 +118,6 @@ class RegistryWithRedisTest {
       assertThat(second.resolveKey("t1", "idp", "k1").getKeyID()).isEqualTo("k1");
     }
     assertThat(upstream.requests()).isEqualTo(1);
-  }
-
-  private static void awaitSnapshot(RedisSnapshotStore reader, String tenant)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!snapshotPresent(reader, tenant)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("no snapshot for " + tenant + " within 10 s");
-      }
-      Thread.sleep(20); // the write-through runs after the resolve returns
-    }
   }
 
   private static boolean snapshotPresent(RedisSnapshotStore reader, String tenant) {

@@ -51,10 +51,17 @@ public final class PersistenceLink {
 
   /** Write-through after a refresh; never throws. */
   public void written(ProviderCache cache, Payload payload) {
+    ProviderRegistration reg = cache.registration();
     try {
-      store.persist(List.of(toSnapshot(cache.registration(), payload)));
+      store.persist(List.of(toSnapshot(reg, payload)));
     } catch (RuntimeException e) {
       failed(cache, "write-through failed", e);
+      return;
+    }
+    try {
+      listener.onPersisted(reg.tenantId(), reg.providerId());
+    } catch (RuntimeException ignored) {
+      // A failing listener never turns a good write into a failure.
     }
   }
 
