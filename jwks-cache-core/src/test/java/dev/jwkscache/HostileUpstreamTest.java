@@ -14,6 +14,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.jwkscache.FetchFailureException.Kind;
 import dev.jwkscache.internal.http.JwksParser;
+import dev.jwkscache.testing.FloodBody;
 import dev.jwkscache.testing.JwksServer;
 import dev.jwkscache.testing.ManualTime;
 import dev.jwkscache.testing.RefreshEvents;
@@ -35,11 +36,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -47,7 +46,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
@@ -173,11 +171,11 @@ class HostileUpstreamTest {
     return Stream.of(
         // ---- size
         mock("body over max_response_bytes, with Content-Length",
-            r -> new MockResponse.Builder().body(new Flood(64L * MIB, false)).build(),
+            r -> new MockResponse.Builder().body(new FloodBody(64L * MIB, false)).build(),
             b -> b.maxResponseBytes(64 * KIB), InvalidJwksException.class, null,
             "larger than max_response_bytes (65536 bytes)", "Content-Length: " + 64L * MIB),
         mock("body over max_response_bytes, chunked (no Content-Length)",
-            r -> Flood.chunkedResponse(new Flood(64L * MIB, true), 200),
+            r -> FloodBody.chunkedResponse(new FloodBody(64L * MIB, true), 200),
             b -> b.maxResponseBytes(64 * KIB), InvalidJwksException.class, null,
             "larger than max_response_bytes (65536 bytes)", "reading stopped there"),
         mock("Content-Length over the limit, body small",
@@ -244,7 +242,7 @@ class HostileUpstreamTest {
             "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"s1\",\"k\":\"GawgguFyGrWKav7AX4VKUg\"}]}",
             "symmetric (oct)"),
         mock("error status with an endless body",
-            r -> Flood.chunkedResponse(new Flood(64L * MIB, true), 500),
+            r -> FloodBody.chunkedResponse(new FloodBody(64L * MIB, true), 500),
             b -> b, UpstreamStatusException.class, null, "answered HTTP 500: {\"keys\":["),
         mock("503 with an absurd Retry-After",
             r -> new MockResponse.Builder().code(503)
@@ -362,11 +360,11 @@ class HostileUpstreamTest {
   @ValueSource(booleans = {false, true})
   void anOversizedBodyIsCutOffAndNeverBuffered(boolean chunked) throws Exception {
     long total = 256L * MIB;
-    AtomicReference<Flood> flood = new AtomicReference<>();
+    AtomicReference<FloodBody> flood = new AtomicReference<>();
     upstream.respond(r -> {
-      Flood f = new Flood(total, chunked);
+      FloodBody f = new FloodBody(total, chunked);
       flood.set(f);
-      return chunked ? Flood.chunkedResponse(f, 200) : new MockResponse.Builder().body(f).build();
+      return chunked ? FloodBody.chunkedResponse(f, 200) : new MockResponse.Builder().body(f).build();
     });
     registry.register(registration(upstream.url()).maxResponseBytes(64 * KIB).build());
     long allocatedBefore = fetchThreadsAllocatedBytes();
@@ -948,65 +946,6 @@ class HostileUpstreamTest {
   }
 
   // ================================================================ hostile servers
-
-  /**
-   * A body of {@code total} bytes produced on the fly (a JSON opening, then spaces), counting
-   * what the server managed to write and whether the connection failed under it.
-   */
-  static final class Flood implements MockResponseBody {
-    private final long total;
-    private final boolean chunked;
-    final AtomicLong written = new AtomicLong();
-    final AtomicReference<IOException> failure = new AtomicReference<>();
-    final CountDownLatch finished = new CountDownLatch(1);
-
-    Flood(long total, boolean chunked) {
-      this.total = total;
-      this.chunked = chunked;
-    }
-
-    /** A response sending this flood with chunked framing (written by the body itself). */
-    static MockResponse chunkedResponse(Flood flood, int code) {
-      return new MockResponse.Builder().code(code).body(flood).removeHeader("Content-Length")
-          .addHeader("Transfer-Encoding", "chunked").build();
-    }
-
-    @Override
-    public long getContentLength() {
-      return chunked ? -1 : total;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      byte[] block = new byte[16 * KIB];
-      Arrays.fill(block, (byte) ' ');
-      byte[] opening = "{\"keys\":[".getBytes(UTF_8);
-      System.arraycopy(opening, 0, block, 0, opening.length);
-      try {
-        while (written.get() < total) {
-          int n = (int) Math.min(block.length, total - written.get());
-          if (chunked) {
-            sink.writeHexadecimalUnsignedLong(n).writeUtf8("\r\n");
-          }
-          sink.write(block, 0, n);
-          if (chunked) {
-            sink.writeUtf8("\r\n");
-          }
-          sink.flush();
-          written.addAndGet(n);
-          Arrays.fill(block, 0, opening.length, (byte) ' ');
-        }
-        if (chunked) {
-          sink.writeUtf8("0\r\n\r\n").flush();
-        }
-      } catch (IOException e) {
-        failure.set(e);
-        throw e;
-      } finally {
-        finished.countDown();
-      }
-    }
-  }
 
   /**
    * A bare TCP server for what MockWebServer cannot do: reset a connection (SO_LINGER 0, so the

@@ -69,8 +69,18 @@ class RedisRegistryFaultTest {
     upstream.close();
   }
 
+  /** Released once per write-through that landed in Redis. */
+  private final java.util.concurrent.Semaphore written = new java.util.concurrent.Semaphore(0);
+  private final dev.jwkscache.metrics.CacheEventListener writes =
+      new dev.jwkscache.metrics.CacheEventListener() {
+        @Override
+        public void onPersisted(String tenantId, String providerId) {
+          written.release();
+        }
+      };
+
   private Registry registry(RedisServer server, SnapshotSealer sealer) {
-    Registry.Builder b = Registry.builder().requireHttps(false)
+    Registry.Builder b = Registry.builder().requireHttps(false).listener(writes)
         .snapshotStore(RedisSnapshotStore.builder(server.uri()).timeout(TIMEOUT).build());
     if (sealer != null) {
       b.snapshotSealer(sealer);
@@ -187,7 +197,9 @@ class RedisRegistryFaultTest {
       assertThat(registry.resolve("t", "b").getKeyByKeyId("k1")).isNotNull();
       assertThat(requests.get()).isEqualTo(2);
       // the write-throughs replaced both entries with sealed snapshots
-      eventually(() -> assertThat(raw.sync().get("jwks-cache:t:b")).contains("\"seal\":\"k-1:"));
+      assertThat(written.tryAcquire(2, 10, TimeUnit.SECONDS)).isTrue();
+      assertThat(raw.sync().get("jwks-cache:t:a")).contains("\"seal\":\"k-1:");
+      assertThat(raw.sync().get("jwks-cache:t:b")).contains("\"seal\":\"k-1:");
     }
   }
 
