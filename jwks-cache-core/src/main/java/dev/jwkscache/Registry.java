@@ -236,9 +236,8 @@ public final class Registry implements AutoCloseable {
   /** Internal to the Nimbus adapters: every cached entry of the pair's set. */
   public List<KeyEntry> resolveKeyEntries(String tenantId, String providerId) {
     ProviderCache cache = cache(tenantId, providerId);
-    JWKSet hit = cache.hitSet();
-    Payload p = hit != null ? cache.current() : null;
-    return (p != null ? p : cache.resolve()).jwks().keys();
+    Payload hit = cache.hitPayload();
+    return (hit != null ? hit : cache.resolve()).jwks().keys();
   }
 
   /**

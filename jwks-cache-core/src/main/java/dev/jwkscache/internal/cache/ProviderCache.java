@@ -102,10 +102,16 @@ public final class ProviderCache {
 
   /** The set when it is fresh; else null (take the slow path). */
   public JWKSet hitSet() {
+    Payload p = hitPayload();
+    return p == null ? null : p.set();
+  }
+
+  /** The payload when it is fresh (counted as a hit); else null (take the slow path). */
+  public Payload hitPayload() {
     CacheState s = state;
     if (s.fresh) {
       stats.hit();
-      return s.payload.set();
+      return s.payload;
     }
     return null;
   }
